@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.views.health import healthz
+
+admin.site.site_header = "Portail des protocoles de coopération — administration technique"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("comptes/", include("allauth.urls")),
+    path("admin-technique/", admin.site.urls),
+    path("", include("portal.urls")),
+    path("", include("reporting.urls")),
+]

@@ -1,0 +1,126 @@
+"""The one access mechanism of the portal.
+
+A user's *scope* is the set of (structure, role) and (region, role) pairs they hold, loaded once per request.
+Every model a user can reach has a QuerySet deriving from ``ScopedQuerySet``: ``Model.objects.visible_to(user)``
+returns the rows the user may read, ``visible_to(user, roles=[...])`` the rows they may act on through one of those
+roles. Views fetch objects only through these querysets, so an object outside the scope is a 404, never a 403 that
+would reveal it exists. Role checks on whole pages use ``portal.decorators.role_required`` (403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q
+
+from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
+
+
+@dataclass(frozen=True)
+class ScopeEntry:
+    object_id: int
+    role: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None = None
+    is_superadmin: bool = False
+    agency: tuple[ScopeEntry, ...] = field(default_factory=tuple)  # object_id is a region id
+    structures: tuple[ScopeEntry, ...] = field(default_factory=tuple)  # object_id is a structure id
+
+    @property
+    def roles(self) -> frozenset[str]:
+        held = {entry.role for entry in self.agency} | {entry.role for entry in self.structures}
+        if self.is_superadmin:
+            held.add(Role.SUPERADMIN)
+        return frozenset(held)
+
+    @property
+    def is_agency_user(self) -> bool:
+        return bool(self.agency) or self.is_superadmin
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    def region_ids(self, roles: Iterable[str] = AGENCY_ROLES) -> set[int]:
+        wanted = set(roles)
+        return {entry.object_id for entry in self.agency if entry.role in wanted}
+
+    def structure_ids(self, roles: Iterable[str] = STRUCTURE_ROLES) -> set[int]:
+        wanted = set(roles)
+        return {entry.object_id for entry in self.structures if entry.role in wanted}
+
+
+ANONYMOUS_SCOPE = Scope()
+
+
+def get_scope(user) -> Scope:
+    """The user's scope, loaded with two queries and cached on the user object for the request."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS_SCOPE
+    cached = getattr(user, "_portal_scope", None)
+    if cached is not None:
+        return cached
+    from portal.models import RegionMembership, StructureMembership
+
+    agency = tuple(
+        ScopeEntry(m.region_id, m.role, m.region.name)
+        for m in RegionMembership.objects.filter(user=user).select_related("region").order_by("region__name", "role")
+    )
+    structures = tuple(
+        ScopeEntry(m.structure_id, m.role, m.structure.name)
+        for m in StructureMembership.objects.filter(user=user)
+        .select_related("structure")
+        .order_by("structure__name", "role")
+    )
+    scope = Scope(user_id=user.pk, is_superadmin=user.is_superuser, agency=agency, structures=structures)
+    user._portal_scope = scope
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope after a role change within the same request."""
+    if hasattr(user, "_portal_scope"):
+        del user._portal_scope
+
+
+NOTHING = Q(pk__in=[])
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base of every QuerySet users reach. Subclasses say where the region and the structure are.
+
+    ``region_path`` leads to the Region foreign key (for agency roles), ``structure_path`` to the Structure (for
+    structure roles); ``agency_roles`` and ``structure_roles`` say which roles may see the rows at all. A subclass
+    with finer rules overrides ``scope_filter``.
+    """
+
+    region_path: str | None = None
+    structure_path: str | None = None
+    agency_roles: frozenset[str] = AGENCY_ROLES
+    structure_roles: frozenset[str] = STRUCTURE_ROLES
+    superadmin_sees_all = True
+
+    def visible_to(self, user, roles: Iterable[str] | None = None):
+        scope = get_scope(user)
+        return self.filter(self.scope_filter(scope, frozenset(roles) if roles is not None else None))
+
+    def scope_filter(self, scope: Scope, roles: frozenset[str] | None) -> Q:
+        if scope.is_superadmin and self.superadmin_sees_all and (roles is None or Role.SUPERADMIN in roles):
+            return Q()
+        condition = NOTHING
+        if self.region_path:
+            region_ids = scope.region_ids(self.agency_roles if roles is None else self.agency_roles & roles)
+            if region_ids:
+                condition |= Q(**{f"{self.region_path}__in": region_ids})
+        if self.structure_path:
+            structure_ids = scope.structure_ids(
+                self.structure_roles if roles is None else self.structure_roles & roles
+            )
+            if structure_ids:
+                condition |= Q(**{f"{self.structure_path}__in": structure_ids})
+        return condition

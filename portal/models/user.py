@@ -1,0 +1,152 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from portal.access import NOTHING, ScopedQuerySet, get_scope
+from portal.roles import Role
+from portal.validators import normalize_identifier, validate_adeli, validate_rpps
+
+
+class Profession(models.TextChoices):
+    MEDECIN = "medecin", "Médecin"
+    INFIRMIER = "infirmier", "Infirmier"
+    PHARMACIEN = "pharmacien", "Pharmacien"
+    MASSEUR_KINESITHERAPEUTE = "masseur_kinesitherapeute", "Masseur-kinésithérapeute"
+    ORTHOPTISTE = "orthoptiste", "Orthoptiste"
+    SAGE_FEMME = "sage_femme", "Sage-femme"
+    ORTHOPHONISTE = "orthophoniste", "Orthophoniste"
+    PEDICURE_PODOLOGUE = "pedicure_podologue", "Pédicure-podologue"
+    DIETETICIEN = "dieteticien", "Diététicien"
+    ERGOTHERAPEUTE = "ergotherapeute", "Ergothérapeute"
+    PSYCHOMOTRICIEN = "psychomotricien", "Psychomotricien"
+    CHIRURGIEN_DENTISTE = "chirurgien_dentiste", "Chirurgien-dentiste"
+    PREPARATEUR_PHARMACIE = "preparateur_pharmacie", "Préparateur en pharmacie"
+
+
+class UserQuerySet(ScopedQuerySet):
+    """A user sees themself; coordinators see the people of their structures; ARS staff the people of theirs."""
+
+    def scope_filter(self, scope, roles):
+        if scope.is_superadmin and roles is None:
+            return Q()
+        condition = Q(pk=scope.user_id) if scope.user_id else NOTHING
+        coordinated = scope.structure_ids([Role.COORDINATOR] if roles is None else set(roles) & {Role.COORDINATOR})
+        if coordinated:
+            condition |= Q(structure_memberships__structure__in=coordinated)
+        region_ids = scope.region_ids() if roles is None else scope.region_ids(roles)
+        if region_ids:
+            condition |= Q(structure_memberships__structure__region__in=region_ids)
+            condition |= Q(region_memberships__region__in=region_ids)
+        return condition
+
+    def visible_to(self, user, roles=None):
+        return super().visible_to(user, roles).distinct()
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an e-mail address. Roles come from memberships, never from flags."""
+
+    email = models.EmailField("adresse e-mail", unique=True)
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    is_active = models.BooleanField("actif", default=True)
+    is_staff = models.BooleanField("accès à l'administration technique", default=False)
+    date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+
+    objects = UserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = "utilisateur"
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+    @property
+    def scope(self):
+        return get_scope(self)
+
+
+class ProfessionalQuerySet(ScopedQuerySet):
+    """A professional is visible exactly when their user is."""
+
+    def visible_to(self, user, roles=None):
+        users = User.objects.visible_to(user, roles).values("pk")
+        return self.filter(user__in=users)
+
+    def by_identifier(self, identifier: str):
+        identifier = normalize_identifier(identifier)
+        return self.filter(Q(rpps=identifier) | Q(adeli=identifier))
+
+
+class Professional(models.Model):
+    """The professional identity of a user: profession and RPPS or ADELI number."""
+
+    user = models.OneToOneField("portal.User", on_delete=models.PROTECT, related_name="professional")
+    profession = models.CharField("profession", max_length=32, choices=Profession.choices)
+    rpps = models.CharField(
+        "numéro RPPS", max_length=11, null=True, blank=True, unique=True, validators=[validate_rpps]
+    )
+    adeli = models.CharField(
+        "numéro ADELI", max_length=9, null=True, blank=True, unique=True, validators=[validate_adeli]
+    )
+    is_salaried = models.BooleanField(
+        "exerce en tant que salarié", default=False, help_text="L'accord de l'employeur est alors demandé."
+    )
+    employer = models.CharField("employeur", max_length=200, blank=True)
+
+    objects = ProfessionalQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "professionnel de santé"
+        verbose_name_plural = "professionnels de santé"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rpps__isnull=False) | Q(adeli__isnull=False),
+                name="professional_has_identifier",
+                violation_error_message="Un numéro RPPS ou ADELI est obligatoire.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.get_full_name()} ({self.get_profession_display()})"
+
+    def clean(self):
+        self.rpps = normalize_identifier(self.rpps) or None
+        self.adeli = normalize_identifier(self.adeli) or None
+
+    @property
+    def identifier(self) -> str:
+        return self.rpps or self.adeli or ""

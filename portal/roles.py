@@ -1,0 +1,29 @@
+"""The roles a person can hold. Structure roles are held in a structure, agency roles in a region (ARS)."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinateur de structure"
+    PROFESSIONAL = "professional", "Professionnel de santé"
+    INSTRUCTOR = "instructor", "Instructeur ARS"
+    COMMITTEE_MEMBER = "committee_member", "Membre de la commission de sélection"
+    FINANCE_OFFICER = "finance_officer", "Chargé de financement ARS"
+    REGION_ADMIN = "region_admin", "Administrateur régional ARS"
+    SUPERADMIN = "superadmin", "Super-administrateur de la plateforme"
+
+
+STRUCTURE_ROLES = frozenset({Role.COORDINATOR, Role.PROFESSIONAL})
+AGENCY_ROLES = frozenset({Role.INSTRUCTOR, Role.COMMITTEE_MEMBER, Role.FINANCE_OFFICER, Role.REGION_ADMIN})
+
+
+class StructureRole(models.TextChoices):
+    COORDINATOR = Role.COORDINATOR.value, Role.COORDINATOR.label
+    PROFESSIONAL = Role.PROFESSIONAL.value, Role.PROFESSIONAL.label
+
+
+class AgencyRole(models.TextChoices):
+    INSTRUCTOR = Role.INSTRUCTOR.value, Role.INSTRUCTOR.label
+    COMMITTEE_MEMBER = Role.COMMITTEE_MEMBER.value, Role.COMMITTEE_MEMBER.label
+    FINANCE_OFFICER = Role.FINANCE_OFFICER.value, Role.FINANCE_OFFICER.label
+    REGION_ADMIN = Role.REGION_ADMIN.value, Role.REGION_ADMIN.label

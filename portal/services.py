@@ -1,0 +1,165 @@
+"""Writes of the portal app: structures, invitations, memberships. Views, commands and tests call these."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.access import forget_scope, get_scope
+from portal.errors import ApplicationError
+from portal.models import Invitation, Professional, RegionMembership, Structure, StructureMembership, User
+from portal.models.invitation import INVITATION_VALIDITY
+from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
+
+
+def structure_create(*, by: User, **fields) -> Structure:
+    region = fields["region"]
+    if region.pk not in get_scope(by).region_ids([Role.REGION_ADMIN]) and not by.is_superuser:
+        raise ApplicationError("Seul un administrateur de l'ARS peut créer une structure de sa région.")
+    structure = Structure(**fields)
+    structure.full_clean()
+    structure.save()
+    return structure
+
+
+def _can_invite(by: User, *, role: str, structure: Structure | None, region) -> bool:
+    scope = get_scope(by)
+    if by.is_superuser:
+        return True
+    if role in STRUCTURE_ROLES:
+        return structure.pk in scope.structure_ids([Role.COORDINATOR]) or structure.region_id in scope.region_ids(
+            [Role.REGION_ADMIN]
+        )
+    return region.pk in scope.region_ids([Role.REGION_ADMIN])
+
+
+def invitation_create(
+    *, by: User, email: str, role: str, structure: Structure | None = None, region=None, message: str = ""
+) -> Invitation:
+    """Invite someone by e-mail to hold ``role`` in a structure (coordinators, region admins) or an ARS."""
+    email = email.strip().lower()
+    if role in STRUCTURE_ROLES and structure is None or role in AGENCY_ROLES and region is None:
+        raise ApplicationError("Le rôle proposé ne correspond pas à la structure ou à l'ARS choisie.")
+    if not _can_invite(by, role=role, structure=structure, region=region):
+        raise ApplicationError("Vous ne pouvez pas inviter à ce rôle.")
+    target_filter = {"structure": structure} if structure else {"region": region}
+    membership_model = StructureMembership if structure else RegionMembership
+    if membership_model.objects.filter(user__email__iexact=email, role=role, **target_filter).exists():
+        raise ApplicationError("Cette personne a déjà ce rôle.", field="email")
+    if Invitation.objects.pending().filter(email__iexact=email, role=role, **target_filter).exists():
+        raise ApplicationError("Une invitation est déjà en attente pour cette adresse.", field="email")
+    raw_token, token_hash = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        email=email,
+        role=role,
+        structure=structure,
+        region=region,
+        token_hash=token_hash,
+        message=message,
+        invited_by=by,
+        expires_at=timezone.now() + INVITATION_VALIDITY,
+    )
+    link = settings.SITE_URL + reverse("portal:invitation_link", args=[raw_token])
+    context = {"invitation": invitation, "link": link}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"[Portail protocoles] Invitation : {invitation.get_role_display()} — {invitation.target}",
+            message=render_to_string("portal/emails/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    invitation.raw_token = raw_token  # shown to the inviter in tests and logs of the demo only
+    return invitation
+
+
+def _check_answerable(invitation: Invitation, user: User) -> None:
+    if not invitation.is_pending:
+        raise ApplicationError(f"Cette invitation n'est plus valable (elle est {invitation.status}).")
+    if invitation.email.lower() != user.email.lower():
+        raise ApplicationError(
+            "Cette invitation a été envoyée à une autre adresse e-mail : connectez-vous avec le compte invité."
+        )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User, professional: dict | None = None) -> Invitation:
+    """The invited person accepts in their own account; the role is granted only now (individual adhesion)."""
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+    _check_answerable(invitation, user)
+    if invitation.role == Role.PROFESSIONAL and not Professional.objects.filter(user=user).exists():
+        if not professional:
+            raise ApplicationError(
+                "Renseignez votre profession et votre numéro RPPS ou ADELI pour rejoindre la structure."
+            )
+        professional_save(user=user, **professional)
+    if invitation.structure_id:
+        StructureMembership.objects.get_or_create(user=user, structure=invitation.structure, role=invitation.role)
+    else:
+        RegionMembership.objects.get_or_create(user=user, region=invitation.region, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    forget_scope(user)
+    return invitation
+
+
+def invitation_decline(*, invitation: Invitation, user: User) -> Invitation:
+    _check_answerable(invitation, user)
+    invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["declined_at"])
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    if not _can_invite(by, role=invitation.role, structure=invitation.structure, region=invitation.region):
+        raise ApplicationError("Vous ne pouvez pas retirer cette invitation.")
+    if not invitation.is_pending:
+        raise ApplicationError("Seule une invitation en attente peut être retirée.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def professional_save(
+    *,
+    user: User,
+    profession: str,
+    rpps: str | None = None,
+    adeli: str | None = None,
+    is_salaried: bool = False,
+    employer: str = "",
+) -> Professional:
+    """Create or update the professional identity of ``user`` (validated: RPPS key, ADELI format)."""
+    professional = Professional.objects.filter(user=user).first() or Professional(user=user)
+    professional.profession = profession
+    professional.rpps = rpps or None
+    professional.adeli = adeli or None
+    professional.is_salaried = is_salaried
+    professional.employer = employer
+    professional.full_clean()
+    professional.save()
+    return professional
+
+
+def membership_remove(*, membership, by: User) -> None:
+    """A coordinator removes someone's role in their structure; a region admin someone's role in their ARS."""
+    scope = get_scope(by)
+    if isinstance(membership, StructureMembership):
+        allowed = membership.structure_id in scope.structure_ids([Role.COORDINATOR]) or (
+            membership.structure.region_id in scope.region_ids([Role.REGION_ADMIN])
+        )
+        if allowed and membership.role == Role.COORDINATOR:
+            others = StructureMembership.objects.filter(structure=membership.structure, role=Role.COORDINATOR)
+            if others.exclude(pk=membership.pk).count() == 0:
+                raise ApplicationError("Une structure garde au moins un coordinateur.")
+    else:
+        allowed = membership.region_id in scope.region_ids([Role.REGION_ADMIN])
+        if allowed and membership.user_id == by.pk and membership.role == Role.REGION_ADMIN:
+            raise ApplicationError("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
+    if not (allowed or by.is_superuser):
+        raise ApplicationError("Vous ne pouvez pas retirer ce rôle.")
+    membership.delete()
+    forget_scope(membership.user)

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from portal import demo as portal_demo
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (idempotent : une seconde exécution ne change rien)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-accounts", action="store_true", help="Ne pas afficher les comptes de démo.")
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        # Each layer seeds its own objects, bottom-up; each seeder looks objects up before creating them.
+        portal_demo.seed()
+        if not options["quiet_accounts"]:
+            self.print_accounts()
+
+    def print_accounts(self):
+        write = self.stdout.write
+        write("")
+        write(self.style.SUCCESS("Comptes de démonstration — mot de passe commun : " + settings.DEMO_PASSWORD))
+        for email, description in portal_demo.accounts_table():
+            write(f"  {email:<28} {description}")
+        write("")
+        write(
+            "Les comptes ARS demandent un code TOTP : ajoutez dans votre application d'authentification "
+            f"la clé {settings.DEMO_TOTP_SECRET} (base32, 6 chiffres, 30 s), "
+            "ou affichez le code courant avec : make totp"
+        )
+        write("")

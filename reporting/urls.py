@@ -1,0 +1,8 @@
+from django.urls import path
+
+from reporting.views import audit, home
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("ars/journal/", audit.audit_log, name="audit_log"),
+]

@@ -1,0 +1,50 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    """Every test may use the database (PostgreSQL); browser tests are marked so they can be selected."""
+    for item in items:
+        item.add_marker(pytest.mark.django_db)
+        if "live_server" in getattr(item, "fixturenames", ()) and "browser" not in item.keywords:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and cached aggregates live in Redis: each test starts from an empty cache."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data of every layer, as ``manage.py seed_demo`` loads it."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", quiet_accounts=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser (the machine has no access to Playwright's CDN)."""
+    return {**browser_type_launch_args, "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")}
+
+
+@pytest.fixture
+def live_demo(transactional_db, live_server):
+    """The demo data behind a live server, for browser journeys."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", quiet_accounts=True)
+    return live_server
