@@ -10,5 +10,7 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("admin-technique/", admin.site.urls),
     path("", include("portal.urls")),
+    path("", include("protocols.urls")),
+    path("", include("funding.urls")),
     path("", include("reporting.urls")),
 ]

@@ -48,6 +48,8 @@ class InvitationQuerySet(ScopedQuerySet):
 class Invitation(models.Model):
     """An invitation to hold a role. Nobody is enrolled without accepting it in their own account."""
 
+    audit_region_paths = ("region", "structure__region")
+
     email = models.EmailField("adresse e-mail invitée")
     role = models.CharField("rôle proposé", max_length=20, choices=Role.choices)
     structure = models.ForeignKey(

@@ -28,6 +28,8 @@ def _structure_regions(structure_ids):
 class Region(models.Model):
     """An ARS (agence régionale de santé): the tenant. Its letterhead fields sign letters and statements."""
 
+    audit_region_paths = ("id",)
+
     code = models.CharField("code", max_length=8, unique=True)
     name = models.CharField("nom", max_length=120)
     agency_name = models.CharField("nom de l'agence", max_length=200)

@@ -90,12 +90,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
 
+    @classmethod
+    def audit_region_filter(cls, region_ids) -> Q:
+        """People of the regions, for the region admin's journal (historical rows have no reverse relations)."""
+        return Q(id__in=people_of_regions(region_ids))
+
     def get_short_name(self):
         return self.first_name or self.email
 
     @property
     def scope(self):
         return get_scope(self)
+
+
+def people_of_regions(region_ids):
+    """Ids of the users holding a role in the regions or in one of their structures."""
+    return User.objects.filter(
+        Q(region_memberships__region__in=region_ids) | Q(structure_memberships__structure__region__in=region_ids)
+    ).values("id")
 
 
 class ProfessionalQuerySet(ScopedQuerySet):
@@ -146,6 +158,10 @@ class Professional(models.Model):
     def clean(self):
         self.rpps = normalize_identifier(self.rpps) or None
         self.adeli = normalize_identifier(self.adeli) or None
+
+    @classmethod
+    def audit_region_filter(cls, region_ids) -> Q:
+        return Q(user_id__in=people_of_regions(region_ids))
 
     @property
     def identifier(self) -> str:

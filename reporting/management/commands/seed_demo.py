@@ -2,7 +2,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from funding import demo as funding_demo
 from portal import demo as portal_demo
+from protocols import demo as protocols_demo
+from reporting import demo as reporting_demo
 
 
 class Command(BaseCommand):
@@ -13,8 +16,12 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        # Each layer seeds its own objects, bottom-up; each seeder looks objects up before creating them.
-        portal_demo.seed()
+        # Each layer seeds its own objects, bottom-up, and hands what it made to the next one; every seeder looks
+        # objects up by natural key before creating them, so a second run writes nothing.
+        context = portal_demo.seed()
+        context = protocols_demo.seed(context)
+        context = funding_demo.seed(context)
+        reporting_demo.seed(context)
         if not options["quiet_accounts"]:
             self.print_accounts()
 

@@ -1,0 +1,5 @@
+"""Demo eligibility data. Idempotent: look up by natural key before creating."""
+
+
+def seed(context: dict) -> dict:
+    return {}

@@ -1,0 +1,63 @@
+from funding.models.campaign import Campaign, Criterion, PriorityRule, Wave
+from funding.models.committee import (
+    CommitteeMeeting,
+    Decision,
+    DecisionOutcome,
+    Review,
+    ReviewAssignment,
+    ReviewState,
+    Score,
+)
+from funding.models.dossier import (
+    DECIDED_STATES,
+    ComplementRequest,
+    Dossier,
+    DossierAttachment,
+    DossierMessage,
+    DossierState,
+    DossierTransition,
+    InstructionCheck,
+    InstructionNote,
+)
+from funding.models.grant import ExclusionReason, Grant, GrantState, InterventionEligibility
+from funding.models.statement import (
+    ComputationRun,
+    Payment,
+    Statement,
+    StatementItem,
+    StatementLine,
+    StatementStatus,
+)
+
+__all__ = [
+    "DECIDED_STATES",
+    "Campaign",
+    "CommitteeMeeting",
+    "ComplementRequest",
+    "ComputationRun",
+    "Criterion",
+    "Decision",
+    "DecisionOutcome",
+    "Dossier",
+    "DossierAttachment",
+    "DossierMessage",
+    "DossierState",
+    "DossierTransition",
+    "ExclusionReason",
+    "Grant",
+    "GrantState",
+    "InstructionCheck",
+    "InstructionNote",
+    "InterventionEligibility",
+    "Payment",
+    "PriorityRule",
+    "Review",
+    "ReviewAssignment",
+    "ReviewState",
+    "Score",
+    "Statement",
+    "StatementItem",
+    "StatementLine",
+    "StatementStatus",
+    "Wave",
+]

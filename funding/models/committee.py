@@ -1,0 +1,186 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from portal.access import ScopedQuerySet
+from portal.roles import Role
+from portal.uploads import private_upload_to
+
+
+class ReviewAssignmentQuerySet(ScopedQuerySet):
+    """Region admins see every assignment of their region; a committee member sees their own."""
+
+    region_path = "dossier__campaign__region"
+    agency_roles = frozenset({Role.REGION_ADMIN, Role.INSTRUCTOR})
+
+    def scope_filter(self, scope, roles):
+        condition = super().scope_filter(scope, roles)
+        if scope.user_id and (roles is None or Role.COMMITTEE_MEMBER in roles):
+            condition |= Q(
+                reviewer_id=scope.user_id, dossier__campaign__region__in=scope.region_ids([Role.COMMITTEE_MEMBER])
+            )
+        return condition
+
+
+class ReviewAssignment(models.Model):
+    """The region admin asks a committee member to review a dossier (at least two reviewers by default)."""
+
+    dossier = models.ForeignKey("funding.Dossier", on_delete=models.PROTECT, related_name="assignments")
+    reviewer = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="review_assignments")
+    assigned_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReviewAssignmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "affectation d'évaluateur"
+        constraints = [models.UniqueConstraint(fields=["dossier", "reviewer"], name="review_assignment_unique")]
+
+    def __str__(self):
+        return f"{self.reviewer} évalue {self.dossier.reference}"
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    SUBMITTED = "submitted", "Soumise"
+
+
+class ReviewQuerySet(ReviewAssignmentQuerySet):
+    region_path = "assignment__dossier__campaign__region"
+
+    def scope_filter(self, scope, roles):
+        condition = ScopedQuerySet.scope_filter(self, scope, roles)
+        if scope.user_id and (roles is None or Role.COMMITTEE_MEMBER in roles):
+            condition |= Q(
+                assignment__reviewer_id=scope.user_id,
+                assignment__dossier__campaign__region__in=scope.region_ids([Role.COMMITTEE_MEMBER]),
+            )
+        return condition
+
+
+class Review(models.Model):
+    """A reviewer's evaluation of a dossier. A conflict of interest is declared first; a conflicted reviewer does
+    not score. A submitted review is locked; reopening it is an admin action with a reason."""
+
+    assignment = models.OneToOneField(ReviewAssignment, on_delete=models.PROTECT, related_name="review")
+    conflict_of_interest = models.BooleanField("conflit d'intérêts", null=True, blank=True)
+    conflict_details = models.TextField("nature du conflit d'intérêts", blank=True)
+    conflict_declared_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField("état", max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT)
+    general_comment = models.TextField("avis général", blank=True)
+    weighted_score = models.DecimalField(
+        "score pondéré (sur 20)", max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reopen_reason = models.TextField("motif de réouverture", blank=True)
+
+    objects = ReviewQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "évaluation"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state=ReviewState.DRAFT) | Q(submitted_at__isnull=False),
+                name="review_submitted_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(conflict_of_interest=True) | Q(weighted_score__isnull=True),
+                name="review_conflicted_has_no_score",
+                violation_error_message="Un évaluateur en conflit d'intérêts ne note pas le dossier.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Évaluation de {self.assignment}"
+
+
+class Score(models.Model):
+    audit_region_paths = ("review__assignment__dossier__campaign__region",)
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey("funding.Criterion", on_delete=models.PROTECT, related_name="scores")
+    value = models.PositiveSmallIntegerField("note")
+    comment = models.TextField("commentaire", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "note"
+        constraints = [models.UniqueConstraint(fields=["review", "criterion"], name="score_unique_per_criterion")]
+
+    def __str__(self):
+        return f"{self.criterion.code} : {self.value}"
+
+
+class CommitteeMeetingQuerySet(ScopedQuerySet):
+    region_path = "campaign__region"
+
+
+class CommitteeMeeting(models.Model):
+    """A sitting of the selection committee: members present, and the minutes (PV) generated as a PDF."""
+
+    campaign = models.ForeignKey("funding.Campaign", on_delete=models.PROTECT, related_name="meetings")
+    wave = models.ForeignKey("funding.Wave", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField("réunie le")
+    members_present = models.ManyToManyField("portal.User", related_name="+", verbose_name="membres présents")
+    minutes = models.FileField("procès-verbal", upload_to=private_upload_to("pv"), blank=True)
+    minutes_sha256 = models.CharField(max_length=64, blank=True)
+    minutes_generated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommitteeMeetingQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[members_present])
+
+    class Meta:
+        verbose_name = "séance de la commission"
+        verbose_name_plural = "séances de la commission"
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return f"Commission du {self.held_on:%d/%m/%Y}"
+
+
+class DecisionOutcome(models.TextChoices):
+    SELECTED = "selected", "Retenu"
+    WAITING_LIST = "waiting_list", "Liste d'attente"
+    NOT_SELECTED = "not_selected", "Non retenu"
+
+
+class DecisionQuerySet(ScopedQuerySet):
+    region_path = "dossier__campaign__region"
+    structure_path = "dossier__structure"
+    structure_roles = frozenset({Role.COORDINATOR})
+
+
+class Decision(models.Model):
+    """The committee's decision on a dossier, with its motive and the notification letter sent to the coordinator."""
+
+    dossier = models.OneToOneField("funding.Dossier", on_delete=models.PROTECT, related_name="decision")
+    meeting = models.ForeignKey(
+        CommitteeMeeting, null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
+    outcome = models.CharField("décision", max_length=14, choices=DecisionOutcome.choices)
+    motive = models.TextField("motif")
+    over_quota_reason = models.TextField("justification du dépassement du nombre de projets", blank=True)
+    decided_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    letter = models.FileField("courrier de notification", upload_to=private_upload_to("courriers"), blank=True)
+    letter_sha256 = models.CharField(max_length=64, blank=True)
+    letter_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "décision"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(motive=""), name="decision_has_motive", violation_error_message="Motivez la décision."
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dossier.reference} : {self.get_outcome_display()}"

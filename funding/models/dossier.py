@@ -1,0 +1,294 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from portal.access import ScopedQuerySet
+from portal.roles import AGENCY_ROLES, Role
+from portal.uploads import private_upload_to
+
+
+class DossierState(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    SUBMITTED = "submitted", "Déposé"
+    UNDER_INSTRUCTION = "under_instruction", "En instruction"
+    COMPLEMENT_REQUESTED = "complement_requested", "Compléments demandés"
+    COMPLEMENT_PROVIDED = "complement_provided", "Compléments fournis"
+    ADMISSIBLE = "admissible", "Recevable"
+    INADMISSIBLE = "inadmissible", "Irrecevable"
+    TO_COMMITTEE = "to_committee", "Transmis à la commission"
+    SELECTED = "selected", "Retenu"
+    WAITING_LIST = "waiting_list", "Liste d'attente"
+    NOT_SELECTED = "not_selected", "Non retenu"
+    WITHDRAWN = "withdrawn", "Retiré par le porteur"
+
+
+DECIDED_STATES = {DossierState.SELECTED, DossierState.WAITING_LIST, DossierState.NOT_SELECTED}
+
+
+class DossierQuerySet(ScopedQuerySet):
+    """Coordinators see their structures' dossiers; ARS staff their region's dossiers once submitted (a draft is
+    the coordinator's own work until it is filed)."""
+
+    region_path = "campaign__region"
+    structure_path = "structure"
+    structure_roles = frozenset({Role.COORDINATOR})
+
+    def scope_filter(self, scope, roles):
+        condition = super().scope_filter(scope, roles)
+        region_ids = scope.region_ids(AGENCY_ROLES if roles is None else AGENCY_ROLES & roles)
+        if region_ids:
+            condition &= ~Q(state=DossierState.DRAFT) | Q(structure__in=scope.structure_ids([Role.COORDINATOR]))
+        return condition
+
+    def submitted(self):
+        return self.exclude(state=DossierState.DRAFT)
+
+
+class Dossier(models.Model):
+    """An application (dossier de candidature, annex 1 of the AMI) filed by a structure's coordinator.
+
+    Sections follow the annex. On submit, ``snapshot`` freezes every answer (and its SHA-256); the dossier is then
+    edited only in the sections a complement request reopens. A submitted dossier is never deleted.
+    """
+
+    campaign = models.ForeignKey("funding.Campaign", on_delete=models.PROTECT, related_name="dossiers")
+    wave = models.ForeignKey("funding.Wave", on_delete=models.PROTECT, related_name="dossiers")
+    structure = models.ForeignKey("portal.Structure", on_delete=models.PROTECT, related_name="dossiers")
+    reference = models.CharField("numéro de dossier", max_length=30, unique=True)
+    state = models.CharField("état", max_length=24, choices=DossierState.choices, default=DossierState.DRAFT)
+    # Section "Le protocole": a protocol drafted in the portal, or a request for stage-1 drafting support.
+    protocol = models.ForeignKey(
+        "protocols.Protocol", null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers"
+    )
+    drafting_support_requested = models.BooleanField(
+        "demande d'accompagnement à la rédaction (étape 1)", default=False
+    )
+    # Section "Identité de la structure" (prefilled from the structure; contact of the project).
+    contact_name = models.CharField("personne référente du projet", max_length=200, blank=True)
+    contact_email = models.EmailField("e-mail du référent", blank=True)
+    contact_phone = models.CharField("téléphone du référent", max_length=20, blank=True)
+    # Section "Territoire".
+    territory_description = models.TextField("territoire couvert", blank=True)
+    in_zip = models.BooleanField("zone d'intervention prioritaire (ZIP)", default=False)
+    in_zac = models.BooleanField("zone d'action complémentaire (ZAC)", default=False)
+    in_qpv = models.BooleanField("quartier prioritaire de la politique de la ville (QPV)", default=False)
+    # Sections of the project.
+    territory_needs = models.TextField("besoins du territoire et projet de santé", blank=True)
+    delegation_modalities = models.TextField("modalités de délégation de tâches", blank=True)
+    training_modalities = models.TextField("modalités de mise en œuvre de la formation", blank=True)
+    quality_approach = models.TextField("démarche qualité et sécurité des soins", blank=True)
+    monitoring_evaluation = models.TextField("suivi et évaluation", blank=True)
+    expected_interventions_per_year = models.PositiveIntegerField(
+        "interventions attendues par an", null=True, blank=True
+    )
+    subsidy_sharing = models.TextField("répartition prévue de la subvention", blank=True)
+    delegant_share_percent = models.PositiveSmallIntegerField("part des délégants (%)", null=True, blank=True)
+    delegate_share_percent = models.PositiveSmallIntegerField("part des délégués (%)", null=True, blank=True)
+    sworn_statement = models.BooleanField("attestation sur l'honneur", default=False)
+    # Sections reopened by the current complement request (empty otherwise).
+    reopened_sections = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField("déposé le", null=True, blank=True)
+    submitted_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    snapshot = models.JSONField("contenu déposé", null=True, blank=True)
+    snapshot_sha256 = models.CharField(max_length=64, blank=True)
+    receipt = models.FileField("récépissé de dépôt", upload_to=private_upload_to("recepisses-ami"), blank=True)
+    receipt_sha256 = models.CharField(max_length=64, blank=True)
+    inadmissibility_reason = models.TextField("motif d'irrecevabilité", blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField("motif du retrait", blank=True)
+
+    objects = DossierQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "dossier de candidature"
+        verbose_name_plural = "dossiers de candidature"
+        ordering = ["-submitted_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state=DossierState.DRAFT, submitted_at__isnull=True)
+                | (~Q(state=DossierState.DRAFT) & Q(submitted_at__isnull=False, snapshot_sha256__gt="")),
+                name="dossier_submitted_iff_not_draft",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DossierState.INADMISSIBLE) | ~Q(inadmissibility_reason=""),
+                name="dossier_inadmissible_has_reason",
+                violation_error_message="Indiquez le motif d'irrecevabilité.",
+            ),
+            models.CheckConstraint(
+                condition=Q(delegant_share_percent__isnull=True)
+                | Q(delegate_share_percent__isnull=True)
+                | Q(delegant_share_percent__lte=100, delegate_share_percent__lte=100),
+                name="dossier_shares_are_percentages",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "state"], name="dossier_campaign_state_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.structure.name}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == DossierState.DRAFT or (
+            self.state == DossierState.COMPLEMENT_REQUESTED and bool(self.reopened_sections)
+        )
+
+    @property
+    def priority_zones(self) -> list[str]:
+        return [label for flag, label in ((self.in_zip, "ZIP"), (self.in_zac, "ZAC"), (self.in_qpv, "QPV")) if flag]
+
+
+class DossierChildQuerySet(ScopedQuerySet):
+    region_path = "dossier__campaign__region"
+    structure_path = "dossier__structure"
+    structure_roles = frozenset({Role.COORDINATOR})
+
+
+class DossierAttachment(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="attachments")
+    section = models.CharField("rubrique", max_length=40, blank=True)
+    label = models.CharField("intitulé", max_length=200)
+    file = models.FileField(upload_to=private_upload_to("pieces-ami"))
+    original_name = models.CharField(max_length=150)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    objects = DossierChildQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        ordering = ["dossier", "uploaded_at"]
+
+    def __str__(self):
+        return self.label
+
+
+class DossierTransition(models.Model):
+    """The business story of a dossier: every state change, who made it, when and why."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=24, choices=DossierState.choices)
+    to_state = models.CharField(max_length=24, choices=DossierState.choices)
+    by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    motive = models.TextField("motif", blank=True)
+
+    objects = DossierChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "changement d'état"
+        ordering = ["dossier", "at", "id"]
+
+    def __str__(self):
+        return f"{self.dossier.reference} : {self.from_state} → {self.to_state}"
+
+
+class InstructionNoteQuerySet(DossierChildQuerySet):
+    """Private notes: ARS staff only, never the coordinators."""
+
+    structure_path = None
+
+
+class InstructionNote(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("note")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InstructionNoteQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "note privée d'instruction"
+        ordering = ["dossier", "created_at"]
+
+    def __str__(self):
+        return f"Note sur {self.dossier.reference}"
+
+
+class DossierMessage(models.Model):
+    """A message between the ARS and the coordinator, threaded, with an optional attachment."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="messages")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies")
+    author = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("message")
+    attachment = models.FileField(upload_to=private_upload_to("messages"), blank=True)
+    attachment_name = models.CharField(max_length=150, blank=True)
+    attachment_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DossierChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message"
+        ordering = ["dossier", "created_at"]
+
+    def __str__(self):
+        return f"Message sur {self.dossier.reference}"
+
+
+class ComplementRequest(models.Model):
+    """The ARS asks for complements: a list of items, a due date; only the named sections reopen."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="complement_requests")
+    items = models.JSONField("pièces et informations demandées", default=list)
+    sections = models.JSONField("rubriques rouvertes", default=list)
+    message = models.TextField("message", blank=True)
+    due_on = models.DateField("à fournir avant le")
+    requested_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField("réponse du porteur", blank=True)
+    answered_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DossierChildQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "demande de compléments"
+        verbose_name_plural = "demandes de compléments"
+        ordering = ["dossier", "requested_at"]
+
+    def __str__(self):
+        return f"Compléments demandés sur {self.dossier.reference}"
+
+
+class InstructionCheck(models.Model):
+    """One step of instruction: administrative regularity, completeness, fit to the needs."""
+
+    class Step(models.TextChoices):
+        ADMINISTRATIVE = "administrative", "Régularité administrative"
+        COMPLETENESS = "completeness", "Complétude du dossier"
+        FIT_TO_NEEDS = "fit_to_needs", "Adéquation de la réponse aux besoins"
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Conforme"
+        KO = "ko", "Non conforme"
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="checks")
+    step = models.CharField("étape", max_length=20, choices=Step.choices)
+    outcome = models.CharField("résultat", max_length=2, choices=Outcome.choices)
+    motive = models.TextField("motif")
+    checked_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    objects = InstructionNoteQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "étape d'instruction"
+        constraints = [models.UniqueConstraint(fields=["dossier", "step"], name="instruction_check_unique")]
+
+    def __str__(self):
+        return f"{self.get_step_display()} : {self.get_outcome_display()}"

@@ -1,0 +1,16 @@
+"""All funding routes share the "funding" namespace; each area of the app keeps its routes in its own module."""
+
+from funding.urls import campaigns, committee, dossiers, grants, instruction, interventions, payments, statements
+
+app_name = "funding"
+
+urlpatterns = [
+    *campaigns.urlpatterns,
+    *dossiers.urlpatterns,
+    *instruction.urlpatterns,
+    *committee.urlpatterns,
+    *grants.urlpatterns,
+    *interventions.urlpatterns,
+    *statements.urlpatterns,
+    *payments.urlpatterns,
+]

@@ -1,0 +1,3 @@
+"""Routes of the campaigns pages (namespace "funding")."""
+
+urlpatterns: list = []

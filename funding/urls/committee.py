@@ -1,0 +1,3 @@
+"""Routes of the committee pages (namespace "funding")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the dossiers pages (namespace "funding")."""
+
+urlpatterns: list = []

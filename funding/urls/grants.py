@@ -1,0 +1,3 @@
+"""Routes of the grants pages (namespace "funding")."""
+
+urlpatterns: list = []

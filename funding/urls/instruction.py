@@ -1,0 +1,3 @@
+"""Routes of the instruction pages (namespace "funding")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the interventions pages (namespace "funding")."""
+
+urlpatterns: list = []

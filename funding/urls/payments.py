@@ -1,0 +1,3 @@
+"""Routes of the payments pages (namespace "funding")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the statements pages (namespace "funding")."""
+
+urlpatterns: list = []

@@ -1,0 +1,35 @@
+from protocols.models.catalogue import NationalProtocol
+from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
+from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
+from protocols.models.protocol import ChecklistAnswer, Protocol, ProtocolKind, ProtocolStatus
+from protocols.models.team import (
+    DocumentKind,
+    DocumentStatus,
+    MemberDocument,
+    MembershipStatus,
+    TeamMembership,
+    TeamRole,
+    Training,
+)
+
+__all__ = [
+    "AdverseEvent",
+    "ChecklistAnswer",
+    "Declaration",
+    "DocumentKind",
+    "DocumentStatus",
+    "ImportBatch",
+    "IndicatorValue",
+    "Intervention",
+    "InterventionSource",
+    "MemberDocument",
+    "MembershipStatus",
+    "NationalProtocol",
+    "Protocol",
+    "ProtocolKind",
+    "ProtocolStatus",
+    "Suspension",
+    "TeamMembership",
+    "TeamRole",
+    "Training",
+]

@@ -1,0 +1,3 @@
+"""Routes of the catalogue pages (namespace "protocols")."""
+
+urlpatterns: list = []

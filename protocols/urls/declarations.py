@@ -1,0 +1,3 @@
+"""Routes of the declarations pages (namespace "protocols")."""
+
+urlpatterns: list = []

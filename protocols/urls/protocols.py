@@ -1,0 +1,3 @@
+"""Routes of the protocols pages (namespace "protocols")."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Routes of the teams pages (namespace "protocols")."""
+
+urlpatterns: list = []

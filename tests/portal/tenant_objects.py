@@ -1,0 +1,50 @@
+"""Portal objects of the foreign region (CVL) for the tenant matrix."""
+
+from portal.models import Invitation
+from portal.roles import Role
+from tests.portal.factories import (
+    InvitationFactory,
+    RegionFactory,
+    RegionMembershipFactory,
+    StructureFactory,
+    coordinator_of,
+    professional_of,
+)
+from tests.tenant import FOREIGN_MARKER
+
+ORDER = 0
+PUBLIC_ROUTES = {"portal:accessibility", "portal:legal"}
+
+
+def build(world):
+    region = RegionFactory(code="CVL")
+    structure = StructureFactory(region=region, name=f"MSP {FOREIGN_MARKER}", finess="370004566")
+    coordinator = coordinator_of(structure, user__last_name=FOREIGN_MARKER)
+    professional = professional_of(structure, profession="infirmier", user__last_name=FOREIGN_MARKER)
+    delegant = professional_of(structure, profession="medecin", user__last_name=FOREIGN_MARKER)
+    admin_membership = RegionMembershipFactory(region=region, role=Role.REGION_ADMIN)
+    instructor = RegionMembershipFactory(region=region, role=Role.INSTRUCTOR).user
+    raw_token, token_hash = Invitation.new_token()
+    invitation = InvitationFactory(
+        structure=structure,
+        invited_by=coordinator,
+        email=f"{FOREIGN_MARKER.lower()}@exemple.fr",
+        token_hash=token_hash,
+    )
+    world.objects.update(
+        region=region,
+        structure=structure,
+        coordinator=coordinator,
+        professional=professional.professional,
+        delegant=delegant.professional,
+        region_admin=admin_membership.user,
+        instructor=instructor,
+    )
+    world.kwargs.update(
+        region_id=region.pk,
+        structure_id=structure.pk,
+        invitation_id=invitation.pk,
+        token=raw_token,
+        structure_membership_id=structure.memberships.first().pk,
+        region_membership_id=admin_membership.pk,
+    )
