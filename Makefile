@@ -8,6 +8,9 @@ APPS := config portal protocols funding reporting tests
 TEMPLATE_DIRS := $(wildcard templates portal/templates protocols/templates funding/templates reporting/templates)
 PYTEST_ARGS ?=
 
+# A worktree may set its own DATABASE_URL, REDIS_URL and CELERY_QUEUE here (file ignored by git).
+-include .local.mk
+
 .PHONY: run test quality fix bench venv services system-deps migrate seed totp compile-deps clean worker beat
 
 $(STAMP): $(REQUIREMENTS)
