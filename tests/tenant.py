@@ -1,4 +1,4 @@
-"""The foreign world of the tenant matrix, assembled from every area's ``tests/<area>/tenant_objects.py``.
+"""The foreign world of the tenant matrix, assembled from every area's ``tests/<area>/tenant_objects*.py``.
 
 Each such module defines ``ORDER`` (builders run in increasing order), ``build(world)`` which creates its objects
 in the foreign region and records them, and optionally ``PUBLIC_ROUTES`` (pages meant for everyone) and
@@ -24,8 +24,9 @@ def _builder_modules():
     root = Path(__file__).resolve().parent
     modules = []
     for package in pkgutil.iter_modules([str(root)]):
-        if package.ispkg and (root / package.name / "tenant_objects.py").exists():
-            modules.append(importlib.import_module(f"tests.{package.name}.tenant_objects"))
+        if package.ispkg:
+            for path in sorted((root / package.name).glob("tenant_objects*.py")):
+                modules.append(importlib.import_module(f"tests.{package.name}.{path.stem}"))
     return sorted(modules, key=lambda module: module.ORDER)
 
 

@@ -1,0 +1,166 @@
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import factory
+from django.utils import timezone
+
+from funding.models import (
+    Campaign,
+    Criterion,
+    Decision,
+    Dossier,
+    DossierState,
+    Grant,
+    InterventionEligibility,
+    Review,
+    ReviewAssignment,
+    Score,
+    Statement,
+    Wave,
+)
+from tests.portal.factories import RegionFactory, StructureFactory, UserFactory
+from tests.protocols.factories import ProtocolFactory
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A published campaign (PACA by default), €25 per intervention within €7,000 a year."""
+
+    class Meta:
+        model = Campaign
+
+    region = factory.SubFactory(RegionFactory)
+    title = factory.Sequence(lambda n: f"AMI protocoles de coopération {n}")
+    published_at = datetime.datetime(2024, 11, 1, 9, 0, tzinfo=PARIS)
+    eligible_structure_kinds = ["MSP", "CDS", "CPTS", "ESP"]
+    rate_per_intervention = Decimal("25.00")
+    yearly_cap = Decimal("7000.00")
+    created_by = factory.SubFactory(UserFactory)
+
+
+class WaveFactory(factory.django.DjangoModelFactory):
+    """Wave 1 of a campaign: open from 2024-11-01, deadline 15 January 2025 08:00 Paris time, 5 projects."""
+
+    class Meta:
+        model = Wave
+
+    campaign = factory.SubFactory(CampaignFactory)
+    number = 1
+    opens_at = datetime.datetime(2024, 11, 1, 9, 0, tzinfo=PARIS)
+    deadline = datetime.datetime(2025, 1, 15, 8, 0, tzinfo=PARIS)
+    projects_funded = 5
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    campaign = factory.SubFactory(CampaignFactory)
+    code = factory.Sequence(lambda n: f"{n + 1}")
+    label = factory.Sequence(lambda n: f"Critère {n + 1}")
+    weight = Decimal("1.00")
+    scale_max = 4
+
+
+class DossierFactory(factory.django.DjangoModelFactory):
+    """A draft dossier of a structure in wave 1 of a campaign of the structure's region.
+
+    ``submitted=True`` (or any later state with ``state=…``) fills submitted_at and a snapshot hash, as the submit
+    service would; use the services themselves when the snapshot's content matters.
+    """
+
+    class Meta:
+        model = Dossier
+
+    structure = factory.SubFactory(StructureFactory)
+    wave = factory.SubFactory(WaveFactory, campaign__region=factory.SelfAttribute("...structure.region"))
+    campaign = factory.LazyAttribute(lambda o: o.wave.campaign)
+    reference = factory.Sequence(lambda n: f"AMI-TEST-{n:04d}")
+    protocol = factory.SubFactory(ProtocolFactory, structure=factory.SelfAttribute("..structure"))
+    created_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        submitted = factory.Trait(
+            state=DossierState.SUBMITTED,
+            submitted_at=datetime.datetime(2025, 1, 10, 14, 0, tzinfo=PARIS),
+            snapshot={"demo": True},
+            snapshot_sha256="0" * 64,
+        )
+
+
+class ReviewAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewAssignment
+
+    dossier = factory.SubFactory(DossierFactory, submitted=True, state=DossierState.TO_COMMITTEE)
+    reviewer = factory.SubFactory(UserFactory)
+    assigned_by = factory.SubFactory(UserFactory)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    assignment = factory.SubFactory(ReviewAssignmentFactory)
+    conflict_of_interest = False
+    conflict_declared_at = factory.LazyFunction(timezone.now)
+
+
+class ScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Score
+
+    review = factory.SubFactory(ReviewFactory)
+    criterion = factory.SubFactory(CriterionFactory)
+    value = 3
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Decision
+
+    dossier = factory.SubFactory(DossierFactory, submitted=True, state=DossierState.SELECTED)
+    outcome = "selected"
+    motive = "Projet pertinent pour le territoire"
+    decided_by = factory.SubFactory(UserFactory)
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    """A grant of a selected dossier: 2025-03-01 → 2027-12-31, €25 per intervention within €7,000 a year."""
+
+    class Meta:
+        model = Grant
+
+    dossier = factory.SubFactory(DossierFactory, submitted=True, state=DossierState.SELECTED)
+    structure = factory.LazyAttribute(lambda o: o.dossier.structure)
+    protocol = factory.LazyAttribute(lambda o: o.dossier.protocol)
+    reference = factory.Sequence(lambda n: f"SUB-TEST-{n:04d}")
+    starts_on = datetime.date(2025, 3, 1)
+    ends_on = datetime.date(2027, 12, 31)
+    rate = Decimal("25.00")
+    yearly_cap = Decimal("7000.00")
+
+
+class InterventionEligibilityFactory(factory.django.DjangoModelFactory):
+    """Only for tests of code that *reads* eligibility (statements, exports): elsewhere eligibility is computed."""
+
+    class Meta:
+        model = InterventionEligibility
+
+    performed_on = factory.LazyAttribute(lambda o: o.intervention.performed_on)
+    is_eligible = True
+    reason = ""
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Statement
+
+    grant = factory.SubFactory(GrantFactory)
+    year = 2025
+    half = 1
+    reference = factory.Sequence(lambda n: f"EV-TEST-{n:04d}")
+    rate = factory.LazyAttribute(lambda o: o.grant.rate)
+    yearly_cap = factory.LazyAttribute(lambda o: o.grant.yearly_cap)
