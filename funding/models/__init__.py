@@ -19,7 +19,8 @@ from funding.models.dossier import (
     InstructionCheck,
     InstructionNote,
 )
-from funding.models.grant import ExclusionReason, Grant, GrantState, InterventionEligibility
+from funding.models.eligibility import ExclusionReason, InterventionEligibility
+from funding.models.grant import Grant, GrantState
 from funding.models.statement import (
     ComputationRun,
     Payment,

@@ -7,9 +7,7 @@ VAL_DE_L_ARC_FINESS = "130012370"
 VAL_DE_LOIRE_FINESS = "370004566"
 
 HTA_CODE = "LOC-PACA-HTA"
-HTA_TITLE = (
-    "Suivi et adaptation du traitement de l'hypertension artérielle par l'infirmier ou le pharmacien"
-)
+HTA_TITLE = "Suivi et adaptation du traitement de l'hypertension artérielle par l'infirmier ou le pharmacien"
 POLLAKIURIE_CODE = "SNP-POLLAKIURIE"  # the national protocol the CPTS du Pays d'Aix adheres to
 BELLE_DE_MAI_CODE = "LOC-PACA-VACCIN"  # a draft local protocol of the CDS (its AMI dossier is still a draft)
 CVL_CODE = "LOC-CVL-BPCO"  # the CVL MSP's local protocol, behind the CVL dossier

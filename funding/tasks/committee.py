@@ -1,0 +1,1 @@
+"""Celery tasks of the committee area (thin wrappers over services)."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the dossiers area (thin wrappers over services)."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the eligibility area (thin wrappers over services)."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the statements area (thin wrappers over services)."""

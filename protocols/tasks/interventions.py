@@ -1,0 +1,1 @@
+"""Celery tasks of the interventions area (thin wrappers over services)."""

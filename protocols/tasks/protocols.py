@@ -1,0 +1,1 @@
+"""Celery tasks of the protocols area (thin wrappers over services)."""
