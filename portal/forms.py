@@ -93,3 +93,13 @@ class AccountForm(PortalModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "phone"]
+
+
+class ApiTokenForm(PortalForm):
+    name = forms.CharField(label="Nom du jeton", max_length=100, help_text="Ex. « Logiciel du cabinet »")
+    scope = forms.ChoiceField(
+        label="Portée",
+        choices=[("read", "Lecture"), ("write", "Lecture et saisie des interventions")],
+        initial="read",
+    )
+    days = forms.IntegerField(label="Validité (jours)", min_value=1, max_value=366, initial=90)

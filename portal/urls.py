@@ -1,11 +1,13 @@
 from django.urls import path
 
-from portal.views import account, agency, invitations, structures
+from portal.views import account, agency, invitations, structures, tokens
 
 app_name = "portal"
 
 urlpatterns = [
     path("compte/", account.account, name="account"),
+    path("compte/jetons/", tokens.api_tokens, name="api_tokens"),
+    path("compte/jetons/<int:api_token_id>/revoquer/", tokens.api_token_revoke_view, name="api_token_revoke"),
     path("accessibilite/", account.accessibility, name="accessibility"),
     path("mentions-legales/", account.legal, name="legal"),
     path("invitations/lien/<str:token>/", invitations.invitation_link, name="invitation_link"),

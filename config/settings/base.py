@@ -293,3 +293,4 @@ LOGGING = {
 # --- Portal ----------------------------------------------------------------------------------------------------
 DEMO_PASSWORD = "demo-portail-2025"
 DEMO_TOTP_SECRET = "PORTAILDEMOTOTP2"
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 400)

@@ -48,3 +48,11 @@ def build(world):
         structure_membership_id=structure.memberships.first().pk,
         region_membership_id=admin_membership.pk,
     )
+    _api_token(world)
+
+
+def _api_token(world):
+    from portal.tokens import api_token_create
+
+    token, _raw = api_token_create(user=world.objects["coordinator"], name=f"Jeton {FOREIGN_MARKER}", scope="read")
+    world.kwargs["api_token_id"] = token.pk
