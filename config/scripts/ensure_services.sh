@@ -37,6 +37,12 @@ if ! psql -w -h "$PG_HOST" -U postgres -d postgres -c "SELECT 1" >/dev/null 2>&1
     exit 1
 fi
 
+# The development database named by DATABASE_URL (tests use test_<name>); makemigrations --check reads it.
+db_name=$(printf '%s' "${DATABASE_URL:-postgres://postgres@$PG_HOST:5432/portal}" | sed 's#.*/##; s#?.*##')
+if ! psql -w -h "$PG_HOST" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db_name'" | grep -q 1; then
+    createdb -w -h "$PG_HOST" -U postgres "$db_name" && echo "Base $db_name créée."
+fi
+
 if ! redis_up; then
     command -v redis-server >/dev/null 2>&1 || apt_install redis-server || {
         echo "Redis est absent et ne peut être installé ici : installez-le (port 6379)." >&2; exit 1; }
