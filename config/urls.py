@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.api import api
 from portal.views.health import healthz
 
 admin.site.site_header = "Portail des protocoles de coopération — administration technique"
@@ -8,6 +9,7 @@ admin.site.site_header = "Portail des protocoles de coopération — administrat
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("comptes/", include("allauth.urls")),
+    path("api/v1/", api.urls),
     path("admin-technique/", admin.site.urls),
     path("", include("portal.urls")),
     path("", include("protocols.urls")),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "django_htmx",
     "django_celery_beat",
+    "ninja",
     "csp",
     "portal",
     "protocols",
