@@ -27,3 +27,26 @@ def log_in(page: Page, base_url: str, email: str, *, totp: bool = False) -> None
         page.get_by_label("Code").fill(current_totp())
         page.get_by_role("button", name="Connexion").click()
     expect(page.get_by_role("link", name="Se déconnecter")).to_be_visible()
+
+
+def logged_in_context(browser, live_server_url: str, email: str):
+    """A browser context already logged in as ``email`` (session cookie from Django), for page checks that are
+    not about the login itself."""
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    from portal.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    context = browser.new_context(base_url=live_server_url, bypass_csp=True)
+    context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": live_server_url,
+            }
+        ]
+    )
+    return context
