@@ -24,6 +24,7 @@ MFA_EXEMPT_URL_NAMES = {
     "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes",
     "healthz",
+    "ping",
 }
 SESSION_MFA_OK = "portal_mfa_ok"
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -44,3 +44,11 @@ def healthz(request):
             report[name] = f"erreur : {type(exc).__name__}"
             healthy = False
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+@transaction.non_atomic_requests
+def ping(request):
+    """The cheapest Django answer (no database, no cache): the floor the load benchmark compares pages with."""
+    return HttpResponse("pong", content_type="text/plain")
