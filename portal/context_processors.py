@@ -13,4 +13,4 @@ def navigation(request):
     from portal import navigation as nav
 
     user = getattr(request, "user", None)
-    return {"nav_items": SimpleLazyObject(lambda: nav.items_for(get_scope(user)))}
+    return {"nav_items": SimpleLazyObject(lambda: nav.items_for(get_scope(user), request.path))}

@@ -29,6 +29,18 @@ def register(label: str, url_name: str, roles, order: int = 100) -> None:
         _items.append(item)
 
 
-def items_for(scope) -> list[NavItem]:
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url: str
+    current: bool
+
+
+def items_for(scope, path: str = "") -> list[NavEntry]:
+    """The menu of a user: the entries of their roles, the one whose URL is the longest prefix of ``path`` current."""
     roles = scope.roles
-    return sorted((item for item in _items if item.roles & roles), key=lambda item: (item.order, item.label))
+    items = sorted((item for item in _items if item.roles & roles), key=lambda item: (item.order, item.label))
+    entries = [(item, item.url) for item in items]
+    matching = [url for _item, url in entries if path.startswith(url)]
+    current = max(matching, key=len) if matching else None
+    return [NavEntry(item.label, url, url == current) for item, url in entries]

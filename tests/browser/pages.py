@@ -1,5 +1,7 @@
 """Page objects of the browser journeys: locators by role and label, as a user finds things."""
 
+import time
+
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.conf import settings
 from playwright.sync_api import Page, expect
@@ -8,6 +10,10 @@ SCREENSHOTS = settings.BASE_DIR / "var" / "screenshots"
 
 
 def current_totp() -> str:
+    """The code of the current 30-second window; waits for a fresh window when this one is about to end, so the
+    code is still valid when the server checks it."""
+    if time.time() % 30 > 25:
+        time.sleep(30 - time.time() % 30 + 0.5)
     counters = list(yield_hotp_counters_from_time())
     return format_hotp_value(hotp_value(settings.DEMO_TOTP_SECRET, counters[len(counters) // 2]))
 
