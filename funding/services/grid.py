@@ -97,7 +97,9 @@ def scored_criteria(criteria) -> list[ScoredCriterion]:
         total = sum((sub.weight for sub in subs), Decimal(0))
         weighted.extend((sub, top, top.weight * sub.weight / total) for sub in subs)
     return [
-        ScoredCriterion(criterion, parent, weight, (100 * weight / grand_total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        ScoredCriterion(
+            criterion, parent, weight, (100 * weight / grand_total).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        )
         for criterion, parent, weight in weighted
     ]
 

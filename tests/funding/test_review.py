@@ -16,7 +16,6 @@ from portal.roles import Role
 from tests.funding.committee_world import WORKED_EXAMPLE, committee_world, flat
 from tests.portal.factories import RegionFactory, agent_of
 
-
 # --- Assignments ---------------------------------------------------------------------------------------------------
 
 
