@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 from funding.models import DossierState
 from funding.services import grid as grid_services
 from portal.roles import Role
-from tests.browser.pages import log_in, screenshot
-from tests.browser.pages_committee import CommitteePage, ReviewPage
+from tests.browser.pages import screenshot
+from tests.browser.pages_committee import CommitteePage, ReviewPage, log_in_as
 from tests.funding.committee_world import LETTERHEAD
 from tests.funding.factories import CampaignFactory, DossierFactory, ReviewAssignmentFactory, WaveFactory
 from tests.portal.factories import (
@@ -66,17 +66,12 @@ def _world():
     return admin, first, second, coordinator
 
 
-def _switch_user(page: Page, base_url: str, email: str, *, totp: bool) -> None:
-    page.context.clear_cookies()
-    log_in(page, base_url, email, totp=totp)
-
-
 def test_committee_journey(page: Page, live_server):
     admin, first, second, coordinator = _world()
     url = live_server.url
 
     # The first reviewer scores the MSP's dossier, then declares a conflict on the CPTS's.
-    log_in(page, url, first.email, totp=True)
+    log_in_as(page, url, first.email, totp=True)
     review = ReviewPage(page).open_from_my_list("AMI-PACA-2025-901")
     expect(page.get_by_role("heading", name="Grille d'évaluation")).to_have_count(0)
     review.declare_no_conflict()
@@ -94,7 +89,7 @@ def test_committee_journey(page: Page, live_server):
     ReviewPage(page).open_from_my_list("AMI-PACA-2025-902").declare_conflict("Je suis médecin associé de la CPTS.")
 
     # The second reviewer scores; once submitted, the first one's review appears.
-    _switch_user(page, url, second.email, totp=True)
+    log_in_as(page, url, second.email, totp=True)
     review = ReviewPage(page).open_from_my_list("AMI-PACA-2025-901")
     review.declare_no_conflict()
     expect(page.get_by_text("Aucun indicateur de suivi proposé.")).to_have_count(0)
@@ -104,7 +99,7 @@ def test_committee_journey(page: Page, live_server):
     expect(page.get_by_text("Aucun indicateur de suivi proposé.")).to_be_visible()
 
     # The region admin reads the ranking, opens the sitting and decides.
-    _switch_user(page, url, admin.email, totp=True)
+    log_in_as(page, url, admin.email, totp=True)
     committee = CommitteePage(page).open(CAMPAIGN)
     row = committee.row("AMI-PACA-2025-901")
     expect(row).to_contain_text("Bruno Mercier")
@@ -118,7 +113,7 @@ def test_committee_journey(page: Page, live_server):
     screenshot(page, "commission-decision")
 
     # The coordinator sees the decision and opens the letter.
-    _switch_user(page, url, coordinator.email, totp=False)
+    log_in_as(page, url, coordinator.email, totp=False)
     page.get_by_role("link", name="Décisions").first.click()
     expect(page.get_by_role("table")).to_contain_text("Retenu")
     expect(page.get_by_role("table")).to_contain_text("Projet pertinent en zone d'intervention prioritaire.")
