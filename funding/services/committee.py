@@ -27,13 +27,13 @@ from funding.models import (
 )
 from funding.services import grants as grant_services
 from funding.services.ranking import committee_rows, ranked_dossiers, wave_quota
+from funding.tasks.committee import decision_letter_task
 from funding.workflows import dossier_transition
 from portal.access import get_scope
 from portal.errors import ApplicationError
 from portal.models import RegionMembership, StructureMembership, User
 from portal.pdf import render_pdf, sha256_hex
 from portal.roles import Role
-from protocols.models.protocol import ProtocolStatus
 
 LETTER_TEMPLATES = {
     DecisionOutcome.SELECTED: "funding/committee/pdf/letter_selected.html",
@@ -139,17 +139,10 @@ def decision_record(
     decision.letter, decision.letter_sha256, decision.letter_sent_at = "", "", None
     decision.full_clean()
     decision.save()
-    if outcome == DecisionOutcome.SELECTED and _protocol_declared(dossier):
+    if outcome == DecisionOutcome.SELECTED and grant_services.protocol_is_declared(dossier.protocol):
         grant_services.grant_open(dossier=dossier, by=by)
-    from funding.tasks.committee import decision_letter_task
-
     decision_letter_task.delay_on_commit(decision.pk)
     return decision
-
-
-def _protocol_declared(dossier: Dossier) -> bool:
-    protocol = dossier.protocol
-    return protocol is not None and protocol.declared_on is not None and protocol.status == ProtocolStatus.DECLARED
 
 
 # --- Letters --------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from funding.models import Decision, DecisionOutcome, Dossier, DossierState, Grant, GrantState
+from funding.tasks.committee import grants_sync_protocol_task
 from portal.access import get_scope
 from portal.errors import ApplicationError
 from portal.models import Region
@@ -39,6 +40,11 @@ def _next_reference(region: Region, year: int) -> str:
     taken = Grant.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
     numbers = [int(reference.rsplit("-", 1)[1]) for reference in taken if reference.rsplit("-", 1)[1].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def protocol_is_declared(protocol: Protocol | None) -> bool:
+    """Funding starts once the protocol is deposited (declared) to the ARS."""
+    return protocol is not None and protocol.status == ProtocolStatus.DECLARED and protocol.declared_on is not None
 
 
 def decision_day(decision: Decision) -> datetime.date:
@@ -67,7 +73,7 @@ def grant_open(
     if Grant.objects.filter(dossier=dossier).exists():
         raise ApplicationError("Ce dossier a déjà sa subvention.")
     protocol = dossier.protocol
-    if protocol is None or protocol.status != ProtocolStatus.DECLARED or protocol.declared_on is None:
+    if not protocol_is_declared(protocol):
         raise ApplicationError(
             "Le protocole n'est pas encore déclaré à l'ARS : la subvention s'ouvrira à sa déclaration.",
             code="protocol_not_declared",
@@ -163,6 +169,4 @@ def grant_close(*, grant: Grant, by, reason: str) -> Grant:
 
 def on_eligibility_inputs_changed(sender, protocol_id: int, since=None, **kwargs) -> None:
     """Receiver of ``protocols.signals.eligibility_inputs_changed`` (connected in ``FundingConfig.ready``)."""
-    from funding.tasks.committee import grants_sync_protocol_task
-
     grants_sync_protocol_task.delay_on_commit(protocol_id)
