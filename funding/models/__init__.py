@@ -5,6 +5,7 @@ from funding.models.committee import (
     DecisionOutcome,
     Review,
     ReviewAssignment,
+    ReviewReopening,
     ReviewState,
     Score,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "PriorityRule",
     "Review",
     "ReviewAssignment",
+    "ReviewReopening",
     "ReviewState",
     "Score",
     "Statement",

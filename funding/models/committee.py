@@ -99,11 +99,38 @@ class Review(models.Model):
         return f"Évaluation de {self.assignment}"
 
 
+class ReviewReopening(models.Model):
+    """The business story of a review: every reopening of a submitted review, by whom, when and why."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reopenings")
+    by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField("motif de réouverture")
+    previous_score = models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "réouverture d'évaluation"
+        ordering = ["review", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="review_reopening_has_reason",
+                violation_error_message="Indiquez le motif de la réouverture.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Réouverture de {self.review}"
+
+
 class Score(models.Model):
+    """The note of one sub-criterion in a review. A draft may hold a comment without a note yet (``value`` null);
+    a submitted review has a note for every scored criterion of the grid. The first score row freezes the grid."""
+
     audit_region_paths = ("review__assignment__dossier__campaign__region",)
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey("funding.Criterion", on_delete=models.PROTECT, related_name="scores")
-    value = models.PositiveSmallIntegerField("note")
+    value = models.PositiveSmallIntegerField("note", null=True, blank=True)
     comment = models.TextField("commentaire", blank=True)
 
     history = HistoricalRecords()
@@ -138,6 +165,13 @@ class CommitteeMeeting(models.Model):
         verbose_name = "séance de la commission"
         verbose_name_plural = "séances de la commission"
         ordering = ["-held_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "wave", "held_on"],
+                name="committee_meeting_unique_per_day",
+                violation_error_message="Une séance existe déjà à cette date pour cette vague.",
+            ),
+        ]
 
     def __str__(self):
         return f"Commission du {self.held_on:%d/%m/%Y}"

@@ -1,10 +1,11 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
 from portal.roles import Role
+from protocols.models import Suspension
 
 
 class GrantState(models.TextChoices):
@@ -21,10 +22,29 @@ class GrantQuerySet(ScopedQuerySet):
     def running_on(self, day):
         return self.filter(starts_on__lte=day, ends_on__gte=day)
 
+    def with_state_on(self, day):
+        """Annotate ``state_on``: the grant's state on ``day`` computed from its sources of truth (closed by the
+        ARS, or its protocol suspended on that day), whatever the stored ``state`` says."""
+        suspended = Exists(Suspension.objects.filter(protocol=OuterRef("protocol_id")).covering(day))
+        return self.annotate(
+            state_on=Case(
+                When(state=GrantState.CLOSED, then=Value(GrantState.CLOSED.value)),
+                When(suspended, then=Value(GrantState.SUSPENDED.value)),
+                default=Value(GrantState.ACTIVE.value),
+                output_field=models.CharField(),
+            )
+        )
+
 
 class Grant(models.Model):
     """A subsidy granted to a selected dossier. Rate and yearly cap are copied from the campaign when the grant is
-    decided and frozen here: a later change of the campaign never rewrites an existing grant."""
+    decided and frozen here: a later change of the campaign never rewrites an existing grant.
+
+    ``state`` is *closed* once the ARS closes the grant (final); otherwise it mirrors the protocol's suspension
+    (kept in sync by ``funding.services.grants.grant_sync_state`` on each suspension or lifting, and nightly for
+    suspensions that start or end on a later date). Code that needs the state on a given day asks
+    ``state_on(day)`` or ``Grant.objects.with_state_on(day)``, which read the suspensions themselves.
+    """
 
     dossier = models.OneToOneField("funding.Dossier", on_delete=models.PROTECT, related_name="grant")
     structure = models.ForeignKey("portal.Structure", on_delete=models.PROTECT, related_name="grants")
@@ -36,7 +56,10 @@ class Grant(models.Model):
     yearly_cap = models.DecimalField("plafond annuel (€)", max_digits=10, decimal_places=2)
     state = models.CharField("état", max_length=10, choices=GrantState.choices, default=GrantState.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    close_reason = models.TextField("motif de la clôture", blank=True)
 
     objects = GrantQuerySet.as_manager()
     history = HistoricalRecords()
@@ -54,6 +77,12 @@ class Grant(models.Model):
             models.CheckConstraint(condition=Q(yearly_cap__gt=0), name="grant_cap_positive"),
             # One grant per structure and protocol: eligibility finds "the" grant of an intervention.
             models.UniqueConstraint(fields=["structure", "protocol"], name="grant_unique_per_structure_protocol"),
+            models.CheckConstraint(
+                condition=Q(state=GrantState.CLOSED, closed_at__isnull=False, close_reason__gt="")
+                | (~Q(state=GrantState.CLOSED) & Q(closed_at__isnull=True)),
+                name="grant_closed_iff_date_and_reason",
+                violation_error_message="Une subvention close a une date et un motif de clôture.",
+            ),
         ]
 
     def __str__(self):
@@ -61,3 +90,11 @@ class Grant(models.Model):
 
     def covers(self, day) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+    def state_on(self, day) -> str:
+        """The state on ``day`` from the sources of truth (see the class docstring)."""
+        if self.state == GrantState.CLOSED:
+            return GrantState.CLOSED
+        if Suspension.objects.filter(protocol_id=self.protocol_id).covering(day).exists():
+            return GrantState.SUSPENDED
+        return GrantState.ACTIVE

@@ -1,0 +1,67 @@
+"""Small helpers shared by the committee and grants views: scoped fetches and service-error display."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+
+from funding.models import Campaign, CommitteeMeeting, Criterion, Dossier, Review, Wave
+from portal.errors import ApplicationError
+from portal.roles import Role
+
+ADMIN = [Role.REGION_ADMIN]
+
+
+def get_campaign_for_admin(user, campaign_id) -> Campaign:
+    return get_object_or_404(Campaign.objects.visible_to(user, roles=ADMIN).select_related("region"), pk=campaign_id)
+
+
+def get_criterion_for_admin(user, criterion_id) -> Criterion:
+    # Criteria have no scope of their own: they are reached through the campaigns the user administers.
+    campaigns = Campaign.objects.visible_to(user, roles=ADMIN)
+    return get_object_or_404(
+        Criterion.objects.filter(campaign__in=campaigns).select_related("campaign__region"), pk=criterion_id
+    )
+
+
+def get_wave_for_admin(user, wave_id) -> Wave:
+    return get_object_or_404(Wave.objects.visible_to(user, roles=ADMIN).select_related("campaign__region"), pk=wave_id)
+
+
+def get_meeting_for_admin(user, meeting_id) -> CommitteeMeeting:
+    return get_object_or_404(
+        CommitteeMeeting.objects.visible_to(user, roles=ADMIN).select_related("campaign__region", "wave"),
+        pk=meeting_id,
+    )
+
+
+def get_dossier_for_admin(user, dossier_id) -> Dossier:
+    return get_object_or_404(
+        Dossier.objects.visible_to(user, roles=ADMIN).select_related(
+            "campaign__region", "wave", "structure", "protocol"
+        ),
+        pk=dossier_id,
+    )
+
+
+def get_review_for_admin(user, review_id) -> Review:
+    return get_object_or_404(
+        Review.objects.visible_to(user, roles=ADMIN).select_related(
+            "assignment__reviewer", "assignment__dossier__campaign", "assignment__dossier__structure", "reopened_by"
+        ),
+        pk=review_id,
+    )
+
+
+def add_service_error(form, error) -> None:
+    """Show an ApplicationError or a ValidationError of a service on the form (field errors where they belong)."""
+    if isinstance(error, ApplicationError):
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, error.message)
+        return
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+        return
+    form.add_error(None, error.messages)
+
+
+SERVICE_ERRORS = (ApplicationError, ValidationError)
