@@ -1,9 +1,19 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Every periodic job of the portal, in one place (times are Europe/Paris). django-celery-beat copies these entries
+# into its database at start, where an admin can pause them.
+app.conf.beat_schedule = {
+    "grants-sync-states-nightly": {
+        "task": "funding.grants_sync_states",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}
