@@ -148,6 +148,28 @@ TEAM_FIELDS = (
 )
 
 
+DATE_KEYS = ("joined_on", "left_on", "training_completed_on")
+
+
+def _as_date(value):
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def team_rows(declaration: Declaration) -> list[dict]:
+    """The declared team with real dates (the snapshot stores ISO strings), for pages and the receipt."""
+    return [{**row, **{key: _as_date(row.get(key)) for key in DATE_KEYS}} for row in declaration.team_snapshot]
+
+
+def _display(field: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if field in DATE_KEYS:
+        return f"{_as_date(value):%d/%m/%Y}"
+    if field == "training_hours":
+        return f"{float(value):g} h"
+    return str(value)
+
+
 def declaration_diff(older: Declaration | None, newer: Declaration) -> dict:
     """What changed from ``older`` to ``newer``: protocol sections, members added, removed or changed, documents
     whose file or status differ. ``older`` None compares with nothing (everything is new)."""
@@ -163,7 +185,11 @@ def declaration_diff(older: Declaration | None, newer: Declaration) -> dict:
     changed = []
     for key in before_team.keys() & after_team.keys():
         changes = [
-            {"label": label, "before": before_team[key].get(field), "after": after_team[key].get(field)}
+            {
+                "label": label,
+                "before": _display(field, before_team[key].get(field)),
+                "after": _display(field, after_team[key].get(field)),
+            }
             for field, label in TEAM_FIELDS
             if before_team[key].get(field) != after_team[key].get(field)
         ]
@@ -174,6 +200,8 @@ def declaration_diff(older: Declaration | None, newer: Declaration) -> dict:
     }
     documents = []
     for row in newer.documents_snapshot:
+        if row["membership_id"] not in before_team or not (row["required"] or row["sha256"]):
+            continue  # an arrival brings all its documents: the arrival line says it
         previous = before_documents.get((row["membership_id"], row["kind"]))
         if previous is None or (previous["sha256"], previous["status"]) != (row["sha256"], row["status"]):
             documents.append(
@@ -181,7 +209,11 @@ def declaration_diff(older: Declaration | None, newer: Declaration) -> dict:
             )
     return {
         "protocol": protocol_changes,
-        "added": [row for key, row in after_team.items() if key not in before_team],
+        "added": [
+            {**row, "joined_on": _as_date(row["joined_on"])}
+            for key, row in after_team.items()
+            if key not in before_team
+        ],
         "removed": [row for key, row in before_team.items() if key not in after_team],
         "changed": sorted(changed, key=lambda item: item["name"]),
         "documents": documents,

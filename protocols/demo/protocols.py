@@ -22,8 +22,8 @@ HTA_CONTENT = {
     "object": (
         "Permettre à l'infirmier et au pharmacien délégués d'assurer le suivi des patients hypertendus de la MSP "
         "entre deux consultations médicales : mesure tensionnelle, contrôle de l'observance, renouvellement et "
-        "adaptation du traitement antihypertenseur selon l'arbre décisionnel, pour libérer du temps médical dans une zone "
-        "d'intervention prioritaire."
+        "adaptation du traitement antihypertenseur selon l'arbre décisionnel, pour libérer du temps médical dans "
+        "une zone d'intervention prioritaire."
     ),
     "inclusion_criteria": (
         "Patients de 18 à 80 ans, dont le médecin traitant est délégant du protocole, hypertendus connus, traités par "

@@ -1,6 +1,7 @@
 """Forms of the protocol editor: creation, the structured sections of the local protocol, the R.4011-1 checklist."""
 
 from django import forms
+from dsfr.widgets import InlineCheckboxSelectMultiple, InlineRadioSelect
 
 from portal.forms import PortalForm, PortalModelForm
 from portal.models import Profession, Structure, StructureKind
@@ -44,19 +45,34 @@ class ProtocolCreateForm(PortalForm):
         return cleaned
 
 
+# The sections of the ministry's "modèle de protocole local", in its order.
+SECTIONS = (
+    ("Identification", ("code", "title", "implementing_structure")),
+    ("1. Objet du protocole", ("object",)),
+    ("2. Patients concernés", ("inclusion_criteria", "exclusion_criteria")),
+    ("3. Actes et activités délégués", ("delegated_acts",)),
+    ("4. Professionnels concernés", ("delegant_professions", "delegate_professions")),
+    ("5. Formation des délégués", ("training_hours", "training_program")),
+    ("6. Disponibilité et intervention du délégant", ("delegant_availability",)),
+    ("7. Information et consentement du patient", ("patient_information",)),
+    ("8. Démarche qualité et sécurité des soins", ("quality_safety",)),
+    ("9. Indicateurs de suivi", ("indicators",)),
+)
+
+
 class ProtocolForm(PortalModelForm):
     """Every section of the ministry's model; all optional while drafting, required at the declaration."""
 
     delegant_professions = forms.MultipleChoiceField(
         label="Professions des délégants",
         choices=Profession.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=InlineCheckboxSelectMultiple,
         required=False,
     )
     delegate_professions = forms.MultipleChoiceField(
         label="Professions des délégués",
         choices=Profession.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=InlineCheckboxSelectMultiple,
         required=False,
     )
 
@@ -108,6 +124,12 @@ class ProtocolForm(PortalModelForm):
             field.required = False
         self.fields["code"].required = True
 
+    def sections(self) -> list[dict]:
+        return [
+            {"title": title, "fields": [self[name] for name in names if name in self.fields]}
+            for title, names in SECTIONS
+        ]
+
 
 class ChecklistForm(PortalForm):
     """One radio group and one justification per R.4011-1 item; "non applicable" must be justified."""
@@ -119,7 +141,7 @@ class ChecklistForm(PortalForm):
             self.fields[f"{code}__answer"] = forms.ChoiceField(
                 label=question,
                 choices=ChecklistAnswer.Answer.choices,
-                widget=forms.RadioSelect(attrs={"data-inline": "true"}),
+                widget=InlineRadioSelect,
                 required=False,
                 initial=answer.answer if answer else None,
             )

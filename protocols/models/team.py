@@ -136,6 +136,16 @@ class TeamMembership(models.Model):
         except Training.DoesNotExist:
             return None
 
+    def document_problems(self) -> dict[str, int]:
+        """Required documents missing, and documents refused by the ARS (reads prefetched ``documents``)."""
+        counts = {"missing": 0, "refused": 0}
+        for document in self.documents.all():
+            if document.status == DocumentStatus.REFUSED:
+                counts["refused"] += 1
+            elif document.status == DocumentStatus.MISSING and document.is_required:
+                counts["missing"] += 1
+        return counts
+
     def may_act_on(self, day) -> bool:
         """In the team on ``day`` and, for a delegate, trained on or before it: only then may they perform acts."""
         if not self.is_active_on(day):

@@ -28,7 +28,7 @@ from protocols.models import (
     TeamMembership,
     TeamRole,
 )
-from protocols.selectors import PROTOCOL_SNAPSHOT_FIELDS
+from protocols.selectors import PROTOCOL_SNAPSHOT_FIELDS, team_rows
 from protocols.services.common import (
     lock_protocol,
     notify_eligibility_change,
@@ -47,6 +47,7 @@ class Problem:
     message: str
     section: str
     blocking: bool = True
+    membership_id: int | None = None  # the member whose documents or training to fix
 
 
 def _esp_problem(protocol: Protocol) -> Problem | None:
@@ -122,7 +123,11 @@ def declaration_problems(*, protocol: Protocol, on: datetime.date | None = None)
         refused = [d for d in documents if d.status == DocumentStatus.REFUSED]
         if missing:
             problems.append(
-                Problem(f"{member.professional.user} : pièce(s) manquante(s) — {', '.join(missing)}.", "pieces")
+                Problem(
+                    f"{member.professional.user} : pièce(s) manquante(s) — {', '.join(missing)}.",
+                    "pieces",
+                    membership_id=member.pk,
+                )
             )
         for document in refused:
             problems.append(
@@ -130,6 +135,7 @@ def declaration_problems(*, protocol: Protocol, on: datetime.date | None = None)
                     f"{member.professional.user} : {document.get_kind_display()} refusée par l'ARS "
                     f"({document.refusal_reason}) — déposez une nouvelle pièce.",
                     "pieces",
+                    membership_id=member.pk,
                 )
             )
         if member.role == TeamRole.DELEGATE:
@@ -141,6 +147,7 @@ def declaration_problems(*, protocol: Protocol, on: datetime.date | None = None)
                         "qu'à compter de la fin de sa formation.",
                         "equipe",
                         False,
+                        membership_id=member.pk,
                     )
                 )
     pending = protocol.team.filter(status="invited").count()
@@ -300,6 +307,7 @@ def declaration_receipt_ensure(*, declaration: Declaration) -> Declaration:
             "region": declaration.protocol.structure.region,
             "documents": documents,
             "missing": declaration.missing_documents,
+            "team": team_rows(declaration),
         },
     )
     storage_field = Declaration._meta.get_field("receipt")

@@ -12,7 +12,7 @@ from portal.roles import AGENCY_ROLES, Role
 from portal.uploads import safe_display_name, serve_private_file
 from protocols.forms.declarations import DeclarationConfirmForm
 from protocols.models import Declaration
-from protocols.selectors import declaration_diff
+from protocols.selectors import declaration_diff, team_rows
 from protocols.services import declarations as services
 from protocols.views.common import (
     READERS,
@@ -96,6 +96,7 @@ def declaration_detail(request, declaration_id):
         diff=declaration_diff(older, declaration),
         versions=versions,
         snapshot=declaration.protocol_snapshot,
+        team=team_rows(declaration),
     )
     return render(request, "protocols/declaration_detail.html", context)
 

@@ -77,7 +77,7 @@ def protocol_detail(request, protocol_id):
     protocol = get_protocol_for_user(request.user, protocol_id)
     context = protocol_page_context(request.user, protocol, "contenu")
     context["events"] = (
-        ProtocolEvent.objects.filter(protocol=protocol).select_related("by").order_by("-at", "-id")[:20]
+        ProtocolEvent.objects.filter(protocol=protocol).select_related("by").order_by("-occurred_on", "-id")[:20]
     )
     context["my_membership"] = (
         TeamMembership.objects.filter(protocol=protocol, professional__user=request.user).order_by("-pk").first()

@@ -60,6 +60,8 @@ def _team_context(request, protocol, invite_form=None):
     context["pending"] = [m for m in members if m.is_pending]
     context["former"] = [m for m in members if m.status == MembershipStatus.ACCEPTED and m.left_on]
     context["day"] = day
+    # A delegate whose training is not completed on the day is not active for acts (the rule eligibility applies).
+    context["may_act"] = {member.pk for member in context["current"] if member.may_act_on(day)}
     if context["is_coordinator"]:
         context["invite_form"] = invite_form or TeamInviteForm(
             professionals=services.invitable_professionals(protocol)
