@@ -254,8 +254,8 @@ def training_save(
     required = membership.protocol.required_training_hours
     if completed_on and required is not None and hours < required:
         raise ApplicationError(
-            f"Le protocole exige {required:g} h de formation : {hours:g} h ne suffisent pas pour la déclarer "
-            "terminée.",
+            f"Le protocole exige {float(required):g} h de formation : {float(hours):g} h ne suffisent pas pour la "
+            "déclarer terminée.",
             field="hours",
         )
     if certificate is not None:

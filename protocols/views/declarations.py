@@ -36,7 +36,7 @@ def _get_declaration_for_user(user, declaration_id) -> Declaration:
 def declaration_new(request, protocol_id):
     """The declare button: what is missing first, then the deposit."""
     protocol = get_protocol_for_user(request.user, protocol_id, roles=[Role.COORDINATOR])
-    form = DeclarationConfirmForm(request.POST or None)
+    form = DeclarationConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             declaration = services.declaration_deposit(protocol=protocol, by=request.user)

@@ -57,7 +57,9 @@ def protocol_create(request):
         national = NationalProtocol.objects.filter(pk=national_id).first()
         if national:
             initial = {"national_protocol": national, "code": national.code}
-    form = ProtocolCreateForm(request.POST or None, structures=structures, initial=initial)
+    form = ProtocolCreateForm(
+        request.POST if request.method == "POST" else None, structures=structures, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             protocol = services.protocol_create(by=request.user, **form.cleaned_data)
@@ -101,7 +103,7 @@ def protocol_edit(request, protocol_id):
             request, "Le contenu d'un protocole national est celui de sa trame : seule l'équipe se gère ici."
         )
         return redirect("protocols:protocol_detail", protocol_id=protocol.pk)
-    form = ProtocolForm(request.POST or None, instance=protocol)
+    form = ProtocolForm(request.POST if request.method == "POST" else None, instance=protocol)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -153,7 +155,7 @@ def protocol_checklist(request, protocol_id):
     answers = {answer.item: answer for answer in protocol.checklist_answers.select_related("answered_by")}
     if request.method == "POST":
         protocol = get_protocol_for_user(request.user, protocol_id, roles=[Role.COORDINATOR])
-    form = ChecklistForm(request.POST or None, answers=answers)
+    form = ChecklistForm(request.POST if request.method == "POST" else None, answers=answers)
     if request.method == "POST" and form.is_valid():
         try:
             services.checklist_save(protocol=protocol, by=request.user, answers=form.answers())

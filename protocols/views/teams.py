@@ -103,7 +103,7 @@ def team_membership_respond(request, team_membership_id):
     membership = _get_membership_for_user(request.user, team_membership_id, roles=[Role.PROFESSIONAL])
     if membership.professional.user_id != request.user.pk:
         raise Http404("Invitation adressée à un autre professionnel.")
-    form = InvitationAnswerForm(request.POST or None)
+    form = InvitationAnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         try:
             if request.POST.get("decision") == "decline":
@@ -143,7 +143,7 @@ def team_invitation_withdraw(request, team_membership_id):
 @require_http_methods(["GET", "POST"])
 def team_member_leave(request, team_membership_id):
     membership = _get_own_membership(request.user, team_membership_id)
-    form = LeaveForm(request.POST or None, initial={"left_on": today()})
+    form = LeaveForm(request.POST if request.method == "POST" else None, initial={"left_on": today()})
     if request.method == "POST" and form.is_valid():
         try:
             services.team_member_leave(membership=membership, by=request.user, **form.cleaned_data)
@@ -169,7 +169,11 @@ def training_edit(request, team_membership_id):
         if training
         else {"hours": membership.protocol.required_training_hours}
     )
-    form = TrainingForm(request.POST or None, request.FILES or None, initial=initial)
+    form = TrainingForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.training_save(membership=membership, by=request.user, **form.cleaned_data)

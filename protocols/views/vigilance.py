@@ -106,7 +106,7 @@ def member_document_review(request, member_document_id):
         ),
         pk=member_document_id,
     )
-    form = DocumentReviewForm(request.POST or None)
+    form = DocumentReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             team_services.member_document_review(
@@ -163,7 +163,7 @@ def protocol_adverse_events(request, protocol_id):
     """The protocol's adverse events, and the report form for its team and coordinators."""
     protocol = get_protocol_for_user(request.user, protocol_id)
     context = protocol_page_context(request.user, protocol, "evenements")
-    form = AdverseEventForm(request.POST or None, initial={"occurred_on": today()})
+    form = AdverseEventForm(request.POST if request.method == "POST" else None, initial={"occurred_on": today()})
     if request.method == "POST" and form.is_valid():
         try:
             event = services.adverse_event_report(protocol=protocol, by=request.user, **form.cleaned_data)
@@ -195,7 +195,7 @@ def adverse_event_detail(request, adverse_event_id):
         pk=adverse_event_id,
     )
     context = protocol_page_context(request.user, event.protocol, "evenements")
-    form = AdverseEventCloseForm(request.POST or None)
+    form = AdverseEventCloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         event = get_object_or_404(AdverseEvent.objects.visible_to(request.user, roles=INSTRUCTORS), pk=event.pk)
         if form.is_valid():
@@ -214,7 +214,7 @@ def adverse_event_detail(request, adverse_event_id):
 @require_http_methods(["GET", "POST"])
 def protocol_suspend(request, protocol_id):
     protocol = get_protocol_for_user(request.user, protocol_id, roles=INSTRUCTORS)
-    form = SuspendForm(request.POST or None, initial={"starts_on": today()})
+    form = SuspendForm(request.POST if request.method == "POST" else None, initial={"starts_on": today()})
     if request.method == "POST" and form.is_valid():
         try:
             services.protocol_suspend(protocol=protocol, by=request.user, **form.cleaned_data)
@@ -236,7 +236,7 @@ def suspension_lift(request, suspension_id):
         Suspension.objects.visible_to(request.user, roles=INSTRUCTORS).select_related("protocol__structure__region"),
         pk=suspension_id,
     )
-    form = LiftForm(request.POST or None, initial={"lifted_on": today()})
+    form = LiftForm(request.POST if request.method == "POST" else None, initial={"lifted_on": today()})
     if request.method == "POST" and form.is_valid():
         try:
             services.suspension_lift(suspension=suspension, by=request.user, **form.cleaned_data)
@@ -256,7 +256,7 @@ def protocol_indicators(request, protocol_id):
     protocol = get_protocol_for_user(request.user, protocol_id)
     context = protocol_page_context(request.user, protocol, "indicateurs")
     suggestions = [line.strip("-• ").strip() for line in protocol.indicators.splitlines() if line.strip()]
-    form = IndicatorForm(request.POST or None, initial={"year": today().year - 1})
+    form = IndicatorForm(request.POST if request.method == "POST" else None, initial={"year": today().year - 1})
     if request.method == "POST":
         protocol = get_protocol_for_user(request.user, protocol_id, roles=[Role.COORDINATOR])
         if form.is_valid():

@@ -93,7 +93,9 @@ def join(
     protocol: Protocol, msp: Msp, user: User, role: str, on: datetime.date, *, documents=True, trained_on=None
 ) -> TeamMembership:
     """Invite, provide the documents, train (delegates) and accept on ``on``."""
-    membership = team_services.team_invite(protocol=protocol, professional=msp.pro(user), role=role, by=msp.coordinator)
+    membership = team_services.team_invite(
+        protocol=protocol, professional=msp.pro(user), role=role, by=msp.coordinator
+    )
     if documents:
         provide_documents(membership)
     if trained_on:
