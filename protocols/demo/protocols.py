@@ -10,6 +10,7 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.models import Professional, Structure, User
+from protocols import national_catalogue
 from protocols.checklist import CHECKLIST_CODES
 from protocols.demo import keys
 from protocols.models import DocumentKind, MemberDocument, NationalProtocol, Protocol, TeamMembership
@@ -344,6 +345,7 @@ SEEDERS = (
 def seed(context: dict) -> dict:
     """Expects the portal's context (``structures`` by FINESS, ``users`` by e-mail); returns ``protocols`` by code."""
     structures, users = context["structures"], context["users"]
+    national_catalogue.fill(NationalProtocol, update=False)  # normally there already (data migration)
     found = {}
     with notifications_off():
         for finess, code, build in SEEDERS:
