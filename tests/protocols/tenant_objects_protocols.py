@@ -3,10 +3,11 @@ documents, a version, a suspension, an adverse event and an indicator."""
 
 import datetime
 
-from protocols.models import DocumentKind, MemberDocument, NationalProtocol
+from protocols.models import DocumentKind, MemberDocument
 from tests.protocols.factories import (
     AdverseEventFactory,
     DeclarationFactory,
+    NationalProtocolFactory,
     ProtocolFactory,
     SuspensionFactory,
     TeamMembershipFactory,
@@ -56,5 +57,5 @@ def build(world):
         declaration_id=declaration.pk,
         suspension_id=suspension.pk,
         adverse_event_id=event.pk,
-        national_protocol_id=NationalProtocol.objects.order_by("pk").first().pk,
+        national_protocol_id=NationalProtocolFactory().pk,
     )

@@ -25,6 +25,18 @@ def test_the_six_snp_protocols_are_in_the_catalogue():
     assert set(NationalProtocol.objects.filter(code__startswith="SNP-").values_list("code", flat=True)) == SNP_CODES
 
 
+def test_the_data_migration_fills_an_empty_catalogue():
+    import importlib
+
+    from django.apps import apps
+
+    NationalProtocol.objects.all().delete()
+    migration = importlib.import_module("protocols.migrations.0004_fill_national_protocols")
+    migration.fill(apps, None)
+    migration.fill(apps, None)  # idempotent
+    assert NationalProtocol.objects.filter(code__in=SNP_CODES).count() == 6
+
+
 def test_training_hours_come_from_seed_003_or_are_marked_to_confirm():
     pollakiuria = NationalProtocol.objects.get(code="SNP-POLLAKIURIE")
     odynophagia = NationalProtocol.objects.get(code="SNP-ODYNOPHAGIE")
