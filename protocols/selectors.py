@@ -148,6 +148,20 @@ TEAM_FIELDS = (
 )
 
 
+def changed_since_declaration(protocol: Protocol, declaration: Declaration | None) -> list[str]:
+    """Labels of the sections edited since ``declaration`` was deposited (to suggest depositing an update)."""
+    if declaration is None:
+        return []
+    changed = []
+    for name in PROTOCOL_SNAPSHOT_FIELDS:
+        current = getattr(protocol, name)
+        if name == "training_hours":
+            current = str(protocol.required_training_hours or "")
+        if declaration.protocol_snapshot.get(name) != current:
+            changed.append(str(Protocol._meta.get_field(name).verbose_name))
+    return changed
+
+
 DATE_KEYS = ("joined_on", "left_on", "training_completed_on")
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
+from portal.pdf import PdfUnavailable
 from portal.roles import AGENCY_ROLES, Role
 from portal.uploads import safe_display_name, serve_private_file
 from protocols.forms.declarations import DeclarationConfirmForm
@@ -105,7 +106,11 @@ def declaration_detail(request, declaration_id):
 @require_GET
 def declaration_receipt(request, declaration_id):
     declaration = _get_declaration_for_user(request.user, declaration_id)
-    declaration = services.declaration_receipt_ensure(declaration=declaration)
+    try:
+        declaration = services.declaration_receipt_ensure(declaration=declaration)
+    except PdfUnavailable as error:
+        messages.error(request, str(error))
+        return redirect("protocols:declaration_detail", declaration_id=declaration.pk)
     return serve_private_file(declaration.receipt, f"recepisse-{declaration.number}.pdf", inline=True)
 
 

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.decorators import role_required
+from portal.pdf import PdfUnavailable
 from portal.models import Structure
 from portal.roles import Role
 from protocols.forms.protocols import ChecklistForm, ProtocolCreateForm, ProtocolForm
 from protocols.models import NationalProtocol, Protocol, ProtocolEvent, ProtocolStatus, TeamMembership
-from protocols.selectors import with_overview
+from protocols.selectors import changed_since_declaration, with_overview
 from protocols.services import protocols as services
 from protocols.services.common import today
 from protocols.views.common import (
@@ -84,7 +85,9 @@ def protocol_detail(request, protocol_id):
     context["my_membership"] = (
         TeamMembership.objects.filter(protocol=protocol, professional__user=request.user).order_by("-pk").first()
     )
-    context["last_declaration"] = protocol.declarations.order_by("-version").first()
+    last_declaration = protocol.declarations.order_by("-version").first()
+    context["last_declaration"] = last_declaration
+    context["changed_sections"] = changed_since_declaration(protocol, last_declaration)
     return render(request, "protocols/protocol_detail.html", context)
 
 
@@ -172,7 +175,11 @@ def protocol_checklist(request, protocol_id):
 @require_GET
 def protocol_pdf(request, protocol_id):
     protocol = get_protocol_for_user(request.user, protocol_id)
-    pdf = services.protocol_pdf(protocol=protocol)
+    try:
+        pdf = services.protocol_pdf(protocol=protocol)
+    except PdfUnavailable as error:
+        messages.error(request, str(error))
+        return redirect("protocols:protocol_detail", protocol_id=protocol.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="protocole-{protocol.code}.pdf"'
     response["Cache-Control"] = "private, no-store"

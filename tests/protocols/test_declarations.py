@@ -301,3 +301,15 @@ def test_declaration_lists_are_scoped(client, msp, two_versions):
     client.force_login(outsider)
     assert client.get(reverse("protocols:declaration_list", kwargs={"protocol_id": protocol.pk})).status_code == 404
     assert client.get(reverse("protocols:declaration_receipt", kwargs={"declaration_id": v1.pk})).status_code == 404
+
+
+def test_detail_says_which_sections_changed_since_the_last_version(client, msp, two_versions):
+    protocol, _nurse, _v1, _v2 = two_versions
+    client.force_login(msp.coordinator)
+    url = reverse("protocols:protocol_detail", kwargs={"protocol_id": protocol.pk})
+    assert "changed-since-declaration" not in client.get(url).content.decode()
+    protocol_services.protocol_update(protocol=protocol, by=msp.coordinator, exclusion_criteria="Grossesse, refus")
+    page = client.get(url).content.decode()
+    assert "Modifié depuis la déclaration v2 : critères d" in page
+    services.declaration_deposit(protocol=protocol, by=msp.coordinator, on=D(2025, 6, 1))
+    assert "changed-since-declaration" not in client.get(url).content.decode()
