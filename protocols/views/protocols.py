@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.decorators import role_required
-from portal.pdf import PdfUnavailable
 from portal.models import Structure
+from portal.pdf import PdfUnavailable
 from portal.roles import Role
 from protocols.forms.protocols import ChecklistForm, ProtocolCreateForm, ProtocolForm
 from protocols.models import NationalProtocol, Protocol, ProtocolEvent, ProtocolStatus, TeamMembership
