@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ProtocolsConfig(AppConfig):
     name = "protocols"
     verbose_name = "Protocoles"
+
+    def ready(self):
+        from portal import navigation
+        from portal.roles import AGENCY_ROLES, Role
+
+        navigation.register("Protocoles", "protocols:protocol_list", {Role.COORDINATOR}, order=20)
+        navigation.register("Mes protocoles", "protocols:my_protocols", {Role.PROFESSIONAL}, order=21)
+        navigation.register("Déclarations", "protocols:agency_declarations", AGENCY_ROLES, order=22)

@@ -1,7 +1,7 @@
 from protocols.models.catalogue import NationalProtocol
 from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
 from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
-from protocols.models.protocol import ChecklistAnswer, Protocol, ProtocolKind, ProtocolStatus
+from protocols.models.protocol import ChecklistAnswer, Protocol, ProtocolEvent, ProtocolKind, ProtocolStatus
 from protocols.models.team import (
     DocumentKind,
     DocumentStatus,
@@ -26,6 +26,7 @@ __all__ = [
     "MembershipStatus",
     "NationalProtocol",
     "Protocol",
+    "ProtocolEvent",
     "ProtocolKind",
     "ProtocolStatus",
     "Suspension",

@@ -1,6 +1,13 @@
 from django.db import models
 
 from portal.access import ScopedQuerySet
+from portal.models import Profession
+
+
+def profession_labels(codes) -> str:
+    """« Infirmier, Pharmacien » from ["infirmier", "pharmacien"]."""
+    labels = dict(Profession.choices)
+    return ", ".join(str(labels.get(code, code)) for code in codes)
 
 
 class NationalProtocolQuerySet(ScopedQuerySet):
@@ -18,7 +25,10 @@ class NationalProtocol(models.Model):
     short_title = models.CharField("intitulé court", max_length=80)
     delegant_professions = models.JSONField("professions du délégant", default=list)
     delegate_professions = models.JSONField("professions des délégués", default=list)
-    training_hours = models.DecimalField("formation des délégués (heures)", max_digits=5, decimal_places=1)
+    # Null: the seeds give no duration and none was verified; the ARS must confirm it (see training_hours_source).
+    training_hours = models.DecimalField(
+        "formation des délégués (heures)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
     training_hours_source = models.CharField("source de la durée de formation", max_length=200, blank=True)
     allowed_structure_kinds = models.JSONField("mise en œuvre possible en", default=list)
     patients = models.TextField("patients concernés", blank=True)
@@ -34,3 +44,19 @@ class NationalProtocol(models.Model):
 
     def __str__(self):
         return self.short_title
+
+    def allows(self, structure_kind: str) -> bool:
+        """May a structure of this kind (MSP, CDS, CPTS, ESP) run the protocol?"""
+        return structure_kind in self.allowed_structure_kinds
+
+    @property
+    def delegant_labels(self) -> str:
+        return profession_labels(self.delegant_professions)
+
+    @property
+    def delegate_labels(self) -> str:
+        return profession_labels(self.delegate_professions)
+
+    @property
+    def training_hours_to_confirm(self) -> bool:
+        return self.training_hours is None

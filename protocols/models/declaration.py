@@ -3,15 +3,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from portal.access import ScopedQuerySet
 from portal.uploads import private_upload_to
-
-
-class ProtocolChildQuerySet(ScopedQuerySet):
-    """Rows that belong to a protocol: scoped like the protocol's structure (coordinators, members, ARS)."""
-
-    region_path = "protocol__structure__region"
-    structure_path = "protocol__structure"
+from protocols.models.protocol import ProtocolChildQuerySet
 
 
 class DeclarationQuerySet(ProtocolChildQuerySet):
@@ -38,6 +31,7 @@ class Declaration(models.Model):
     deposited_on = models.DateField("déposée le")
     deposited_at = models.DateTimeField("horodatage du dépôt", default=timezone.now)
     deposited_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    protocol_snapshot = models.JSONField("protocole déclaré", default=dict)
     team_snapshot = models.JSONField("équipe déclarée", default=list)
     documents_snapshot = models.JSONField("pièces déclarées", default=list)
     receipt = models.FileField("récépissé", upload_to=private_upload_to("recepisses"), blank=True)
@@ -56,6 +50,15 @@ class Declaration(models.Model):
 
     def __str__(self):
         return f"{self.protocol.code} v{self.version} du {self.deposited_on:%d/%m/%Y}"
+
+    @property
+    def number(self) -> str:
+        """The number printed on the receipt: unique across regions (region, protocol id, version)."""
+        return f"{self.protocol.structure.region.code}-{self.protocol_id:06d}-v{self.version}"
+
+    @property
+    def missing_documents(self) -> list[dict]:
+        return [entry for entry in self.documents_snapshot if entry.get("required") and not entry.get("sha256")]
 
 
 class SuspensionQuerySet(ProtocolChildQuerySet):
@@ -98,6 +101,10 @@ class Suspension(models.Model):
 
     def covers(self, day) -> bool:
         return self.starts_on <= day and (self.lifted_on is None or day < self.lifted_on)
+
+    @property
+    def is_open(self) -> bool:
+        return self.lifted_on is None
 
 
 class AdverseEventQuerySet(ProtocolChildQuerySet):

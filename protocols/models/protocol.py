@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
 from protocols.checklist import CHECKLIST_ITEMS
+from protocols.models.catalogue import profession_labels
 
 
 class ProtocolKind(models.TextChoices):
@@ -16,6 +17,22 @@ class ProtocolStatus(models.TextChoices):
     DRAFT = "draft", "Brouillon"
     DECLARED = "declared", "Déclaré à l'ARS (en vigueur)"
     ENDED = "ended", "Arrêté"
+
+
+class ProtocolChildQuerySet(ScopedQuerySet):
+    """Rows that belong to a protocol: scoped like the protocol's structure (coordinators, members, ARS), and also
+    reached by the CPTS through which an ESP implements it. ``protocol_path`` leads to the protocol."""
+
+    protocol_path = "protocol"
+    region_path = "protocol__structure__region"
+    structure_path = "protocol__structure"
+
+    def scope_filter(self, scope, roles):
+        condition = super().scope_filter(scope, roles)
+        structure_ids = scope.structure_ids(self.structure_roles if roles is None else self.structure_roles & roles)
+        if structure_ids:
+            condition |= Q(**{f"{self.protocol_path}__implementing_structure__in": structure_ids})
+        return condition
 
 
 class ProtocolQuerySet(ScopedQuerySet):
@@ -106,6 +123,103 @@ class Protocol(models.Model):
     def carrying_structure(self):
         """The structure the protocol is implemented (and funded) through."""
         return self.implementing_structure or self.structure
+
+    @property
+    def delegant_labels(self) -> str:
+        return profession_labels(self.delegant_professions)
+
+    @property
+    def delegate_labels(self) -> str:
+        return profession_labels(self.delegate_professions)
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind == ProtocolKind.LOCAL
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ProtocolStatus.DRAFT
+
+    @property
+    def required_training_hours(self):
+        """Hours of complementary training a delegate must complete (the catalogue's for an adhesion)."""
+        if self.kind == ProtocolKind.NATIONAL and self.national_protocol_id:
+            return self.national_protocol.training_hours
+        return self.training_hours
+
+    def structure_ids(self) -> set[int]:
+        """The structures whose professionals may join the team (an ESP's and the CPTS implementing it)."""
+        return {pk for pk in (self.structure_id, self.implementing_structure_id) if pk}
+
+    def allows_profession(self, role: str, profession: str) -> bool:
+        professions = self.delegant_professions if role == "delegant" else self.delegate_professions
+        return profession in professions
+
+    # Fields of the ministry's "modèle de protocole local" a local protocol must fill before its declaration.
+    REQUIRED_FOR_DECLARATION = (
+        "title",
+        "object",
+        "inclusion_criteria",
+        "exclusion_criteria",
+        "delegated_acts",
+        "delegant_professions",
+        "delegate_professions",
+        "training_hours",
+        "training_program",
+        "delegant_availability",
+        "patient_information",
+        "quality_safety",
+        "indicators",
+    )
+
+    def missing_fields(self) -> list[str]:
+        """Labels of the required sections still empty (a national adhesion takes them from the catalogue)."""
+        if self.kind == ProtocolKind.NATIONAL:
+            return []
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in self.REQUIRED_FOR_DECLARATION
+            if getattr(self, name) in (None, "", [])
+        ]
+
+
+class ProtocolEvent(models.Model):
+    """The business story of a protocol at its structure, one line per step: drafted, member invited, joined or
+    left, version deposited, document reviewed, adverse event, suspension and its lifting. ``occurred_on`` is the
+    date the step takes effect, ``at`` when it was recorded. Rows are only ever added."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Protocole créé"
+        INVITED = "invited", "Professionnel invité"
+        ACCEPTED = "accepted", "Invitation acceptée"
+        DECLINED = "declined", "Invitation déclinée"
+        WITHDRAWN = "withdrawn", "Invitation retirée"
+        LEFT = "left", "Départ de l'équipe"
+        TRAINING = "training", "Formation enregistrée"
+        DECLARED = "declared", "Déclaration déposée à l'ARS"
+        DOCUMENT_VALIDATED = "doc_ok", "Pièce validée par l'ARS"
+        DOCUMENT_REFUSED = "doc_refused", "Pièce refusée par l'ARS"
+        ADVERSE_EVENT = "adverse", "Événement indésirable signalé"
+        SUSPENDED = "suspended", "Protocole suspendu par l'ARS"
+        LIFTED = "lifted", "Suspension levée par l'ARS"
+
+    protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField("étape", max_length=12, choices=Kind.choices)
+    occurred_on = models.DateField("à compter du")
+    at = models.DateTimeField("enregistrée le", default=timezone.now)
+    by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    detail = models.CharField("détail", max_length=300, blank=True)
+
+    objects = ProtocolChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "étape de la vie du protocole"
+        verbose_name_plural = "étapes de la vie du protocole"
+        ordering = ["protocol", "-at", "-id"]
+        indexes = [models.Index(fields=["protocol", "at"], name="protocol_event_timeline_idx")]
+
+    def __str__(self):
+        return f"{self.protocol.code} — {self.get_kind_display()} ({self.occurred_on:%d/%m/%Y})"
 
 
 class ChecklistAnswer(models.Model):

@@ -3,9 +3,9 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from portal.access import ScopedQuerySet
 from portal.roles import Role
 from portal.uploads import private_upload_to
+from protocols.models.protocol import ProtocolChildQuerySet
 
 
 class TeamRole(models.TextChoices):
@@ -20,29 +20,41 @@ class MembershipStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Invitation retirée"
 
 
-class TeamMembershipQuerySet(ScopedQuerySet):
-    """Coordinators and ARS staff see the whole team; a professional sees their own memberships and the team of
-    the protocols they belong to."""
+class TeamMembershipQuerySet(ProtocolChildQuerySet):
+    """Coordinators and ARS staff see the whole team; a professional sees their own memberships (invitations
+    included) and the team of the protocols they belong to."""
 
-    region_path = "protocol__structure__region"
-    structure_path = "protocol__structure"
     structure_roles = frozenset({Role.COORDINATOR})
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)
         if scope.user_id and (roles is None or Role.PROFESSIONAL in roles):
+            own = TeamMembership.objects.filter(professional__user_id=scope.user_id)
             condition |= Q(professional__user_id=scope.user_id)
-            condition |= Q(protocol__team__professional__user_id=scope.user_id, protocol__team__status="accepted")
+            condition |= Q(protocol_id__in=own.filter(status=MembershipStatus.ACCEPTED).values("protocol_id"))
         return condition
-
-    def visible_to(self, user, roles=None):
-        return super().visible_to(user, roles).distinct()
 
     def active_on(self, day):
         """Members in the team on ``day``: joined on or before it, not yet left (left_on is excluded)."""
         return self.filter(status=MembershipStatus.ACCEPTED, joined_on__lte=day).filter(
             Q(left_on__isnull=True) | Q(left_on__gt=day)
         )
+
+    def current(self):
+        """Accepted members who have not left, plus pending invitations: the team as the coordinator manages it."""
+        return self.filter(
+            Q(status=MembershipStatus.INVITED) | Q(status=MembershipStatus.ACCEPTED, left_on__isnull=True)
+        )
+
+    def delegates(self):
+        return self.filter(role=TeamRole.DELEGATE)
+
+    def delegants(self):
+        return self.filter(role=TeamRole.DELEGANT)
+
+    def trained_on(self, day):
+        """Delegates whose complementary training was completed on or before ``day``."""
+        return self.filter(training__completed_on__lte=day)
 
 
 class TeamMembership(models.Model):
@@ -82,7 +94,15 @@ class TeamMembership(models.Model):
                 | (~Q(status=MembershipStatus.ACCEPTED) & Q(joined_on__isnull=True)),
                 name="team_joined_iff_accepted",
             ),
+            models.UniqueConstraint(
+                fields=["protocol", "professional"],
+                condition=Q(status=MembershipStatus.INVITED),
+                name="team_one_pending_invitation",
+                violation_error_message="Ce professionnel a déjà une invitation en attente pour ce protocole.",
+            ),
         ]
+        # Two accepted memberships of one professional in one protocol never overlap in time: exclusion
+        # constraint "team_membership_no_overlap" (migration 0003, PostgreSQL only).
         indexes = [
             # "Was X a delegate of protocol P on date d?" (eligibility) reads this index only.
             models.Index(fields=["protocol", "professional", "role", "joined_on", "left_on"], name="team_on_date_idx"),
@@ -98,11 +118,65 @@ class TeamMembership(models.Model):
             and (self.left_on is None or day < self.left_on)
         )
 
+    @property
+    def is_delegate(self) -> bool:
+        return self.role == TeamRole.DELEGATE
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == MembershipStatus.INVITED
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == MembershipStatus.ACCEPTED and self.left_on is None
+
+    def training_or_none(self):
+        try:
+            return self.training
+        except Training.DoesNotExist:
+            return None
+
+    def document_problems(self) -> dict[str, int]:
+        """Required documents missing, and documents refused by the ARS (reads prefetched ``documents``)."""
+        counts = {"missing": 0, "refused": 0}
+        for document in self.documents.all():
+            if document.status == DocumentStatus.REFUSED:
+                counts["refused"] += 1
+            elif document.status == DocumentStatus.MISSING and document.is_required:
+                counts["missing"] += 1
+        return counts
+
+    def may_act_on(self, day) -> bool:
+        """In the team on ``day`` and, for a delegate, trained on or before it: only then may they perform acts."""
+        if not self.is_active_on(day):
+            return False
+        if self.role == TeamRole.DELEGANT:
+            return True
+        training = self.training_or_none()
+        return training is not None and training.is_completed_on(day)
+
+
+class PersonalFileQuerySet(ProtocolChildQuerySet):
+    """A member's personal files (documents, training): the member, the structure's coordinators and the ARS staff
+    of the region see them; other team members do not."""
+
+    protocol_path = "membership__protocol"
+    region_path = "membership__protocol__structure__region"
+    structure_path = "membership__protocol__structure"
+    structure_roles = frozenset({Role.COORDINATOR})
+
+    def scope_filter(self, scope, roles):
+        condition = super().scope_filter(scope, roles)
+        if scope.user_id and (roles is None or Role.PROFESSIONAL in roles):
+            condition |= Q(membership__professional__user_id=scope.user_id)
+        return condition
+
 
 class Training(models.Model):
-    """The complementary training of a delegate; acts count only from its completion date."""
+    """The complementary training of a delegate; acts count only from its completion date.
 
-    audit_region_paths = ("membership__protocol__structure__region",)
+    A completion date is recorded only with the certificate and for at least the hours the protocol requires
+    (checked by ``training_save``), so "completed_on <= day" alone answers "was the delegate trained on day?"."""
 
     membership = models.OneToOneField(TeamMembership, on_delete=models.CASCADE, related_name="training")
     hours = models.DecimalField("durée (heures)", max_digits=5, decimal_places=1)
@@ -113,12 +187,18 @@ class Training(models.Model):
     certificate_sha256 = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PersonalFileQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "formation"
         constraints = [
             models.CheckConstraint(condition=Q(hours__gt=0), name="training_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(completed_on__isnull=True) | ~Q(certificate_sha256=""),
+                name="training_completed_has_certificate",
+                violation_error_message="Joignez l'attestation de formation pour la déclarer terminée.",
+            ),
         ]
 
     def __str__(self):
@@ -144,20 +224,6 @@ class DocumentStatus(models.TextChoices):
     REFUSED = "refused", "Refusé"
 
 
-class MemberDocumentQuerySet(ScopedQuerySet):
-    """Documents are personal: the member, the structure's coordinators and the ARS staff see them."""
-
-    region_path = "membership__protocol__structure__region"
-    structure_path = "membership__protocol__structure"
-    structure_roles = frozenset({Role.COORDINATOR})
-
-    def scope_filter(self, scope, roles):
-        condition = super().scope_filter(scope, roles)
-        if scope.user_id and (roles is None or Role.PROFESSIONAL in roles):
-            condition |= Q(membership__professional__user_id=scope.user_id)
-        return condition
-
-
 class MemberDocument(models.Model):
     """A supporting document of a team member (decree 2020-148), validated or refused by the ARS."""
 
@@ -175,7 +241,7 @@ class MemberDocument(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     refusal_reason = models.TextField("motif du refus", blank=True)
 
-    objects = MemberDocumentQuerySet.as_manager()
+    objects = PersonalFileQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -196,3 +262,13 @@ class MemberDocument(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.membership.professional}"
+
+    @property
+    def is_required(self) -> bool:
+        """The employer's accord is asked only of salaried professionals (decree 2020-148)."""
+        return self.kind != DocumentKind.EMPLOYER or self.membership.professional.is_salaried
+
+    @property
+    def is_present(self) -> bool:
+        """Provided or validated: a file the ARS can read and has not refused."""
+        return self.status in (DocumentStatus.PROVIDED, DocumentStatus.VALIDATED)

@@ -1,3 +1,10 @@
 """Routes of the catalogue pages (namespace "protocols")."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from protocols.views import catalogue
+
+urlpatterns = [
+    path("catalogue/", catalogue.national_protocol_list, name="national_protocol_list"),
+    path("catalogue/<int:national_protocol_id>/", catalogue.national_protocol_detail, name="national_protocol_detail"),
+]

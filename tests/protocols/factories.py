@@ -82,6 +82,9 @@ class TrainingFactory(factory.django.DjangoModelFactory):
     hours = 10
     organisation = "Formation interne de la structure"
     completed_on = datetime.date(2025, 2, 15)
+    # A completed training carries its certificate (constraint training_completed_has_certificate).
+    certificate_name = "attestation.pdf"
+    certificate_sha256 = factory.LazyFunction(lambda: "a" * 64)
 
 
 class DeclarationFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,330 @@
+"""Declarations: the coordinator deposits the protocol and its nominative team to the ARS of the structure.
+
+Each deposit is an immutable, numbered version (v1, v2…) that freezes the protocol, the team as it was that day and
+its documents (names, SHA-256, stored files). The protocol is in force from the first deposit. A receipt PDF is
+rendered after the commit (Celery) and stored with its own hash.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+
+from portal.errors import ApplicationError
+from portal.models import Profession, StructureKind
+from portal.pdf import render_pdf, sha256_hex
+from protocols.checklist import CHECKLIST_ITEMS
+from protocols.models import (
+    ChecklistAnswer,
+    Declaration,
+    DocumentKind,
+    DocumentStatus,
+    Protocol,
+    ProtocolEvent,
+    ProtocolKind,
+    ProtocolStatus,
+    TeamMembership,
+    TeamRole,
+)
+from protocols.selectors import PROTOCOL_SNAPSHOT_FIELDS, team_rows
+from protocols.services.common import (
+    lock_protocol,
+    notify_eligibility_change,
+    record_event,
+    require_coordinator,
+    today,
+)
+
+KIND_ORDER = {kind: position for position, kind in enumerate(DocumentKind.values)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One line of the pre-flight list shown before a deposit. ``section`` says which page fixes it."""
+
+    message: str
+    section: str
+    blocking: bool = True
+    membership_id: int | None = None  # the member whose documents or training to fix
+
+
+def _esp_problem(protocol: Protocol) -> Problem | None:
+    structure = protocol.structure
+    if structure.kind != StructureKind.ESP:
+        return None
+    implementing = protocol.implementing_structure
+    if implementing is None or not structure.cpts_memberships.filter(pk=implementing.pk).exists():
+        return Problem(
+            "Une équipe de soins primaires (ESP) ne met en œuvre un protocole local que par l'intermédiaire d'une "
+            "CPTS à laquelle elle participe (art. L.4011-4-3 du CSP) : choisissez cette CPTS dans le protocole "
+            "avant de le déclarer.",
+            "contenu",
+        )
+    return None
+
+
+def declaration_problems(*, protocol: Protocol, on: datetime.date | None = None) -> list[Problem]:
+    """What prevents (blocking) or deserves a look (warning) before depositing the protocol on ``on``."""
+    on = on or today()
+    problems: list[Problem] = []
+    if protocol.status == ProtocolStatus.ENDED:
+        return [Problem("Ce protocole est arrêté : il ne se déclare plus.", "contenu")]
+    for label in protocol.missing_fields():
+        problems.append(Problem(f"Section à compléter : {label}.", "contenu"))
+    esp = _esp_problem(protocol)
+    if esp:
+        problems.append(esp)
+    if protocol.kind == ProtocolKind.NATIONAL:
+        national = protocol.national_protocol
+        if not national.allows(protocol.carrying_structure.kind):
+            problems.append(
+                Problem(
+                    f"Ce protocole national n'est autorisé qu'en {', '.join(national.allowed_structure_kinds)}.",
+                    "contenu",
+                )
+            )
+        if national.training_hours_to_confirm:
+            problems.append(
+                Problem("La durée de formation de ce protocole national est à confirmer par l'ARS.", "contenu", False)
+            )
+    else:
+        answers = {answer.item: answer for answer in protocol.checklist_answers.all()}
+        unanswered = [question for code, _s, question in CHECKLIST_ITEMS if code not in answers]
+        if unanswered:
+            problems.append(
+                Problem(
+                    f"{len(unanswered)} exigence(s) de la liste de contrôle R.4011-1 sans réponse : "
+                    + " ; ".join(unanswered),
+                    "checklist",
+                )
+            )
+        noes = [answer for answer in answers.values() if answer.answer == ChecklistAnswer.Answer.NO]
+        if noes:
+            problems.append(
+                Problem(
+                    f"{len(noes)} exigence(s) R.4011-1 auxquelles le protocole répond « non » : l'ARS peut suspendre "
+                    "un protocole qui ne respecte pas les exigences de qualité et de sécurité.",
+                    "checklist",
+                    False,
+                )
+            )
+    members = list(
+        protocol.team.active_on(on).select_related("professional__user", "training").prefetch_related("documents")
+    )
+    if not any(member.role == TeamRole.DELEGANT for member in members):
+        problems.append(Problem("L'équipe doit compter au moins un délégant ayant accepté son invitation.", "equipe"))
+    if not any(member.role == TeamRole.DELEGATE for member in members):
+        problems.append(Problem("L'équipe doit compter au moins un délégué ayant accepté son invitation.", "equipe"))
+    for member in members:
+        documents = [document for document in member.documents.all() if document.is_required]
+        missing = [d.get_kind_display() for d in documents if d.status == DocumentStatus.MISSING]
+        refused = [d for d in documents if d.status == DocumentStatus.REFUSED]
+        if missing:
+            problems.append(
+                Problem(
+                    f"{member.professional.user} : pièce(s) manquante(s) — {', '.join(missing)}.",
+                    "pieces",
+                    membership_id=member.pk,
+                )
+            )
+        for document in refused:
+            problems.append(
+                Problem(
+                    f"{member.professional.user} : {document.get_kind_display()} refusée par l'ARS "
+                    f"({document.refusal_reason}) — déposez une nouvelle pièce.",
+                    "pieces",
+                    membership_id=member.pk,
+                )
+            )
+        if member.role == TeamRole.DELEGATE:
+            training = member.training_or_none()
+            if training is None or not training.is_completed_on(on):
+                problems.append(
+                    Problem(
+                        f"{member.professional.user} : formation non terminée — ce délégué ne pourra réaliser d'actes "
+                        "qu'à compter de la fin de sa formation.",
+                        "equipe",
+                        False,
+                        membership_id=member.pk,
+                    )
+                )
+    pending = protocol.team.filter(status="invited").count()
+    if pending:
+        problems.append(
+            Problem(
+                f"{pending} invitation(s) sans réponse : ces professionnels ne figureront pas dans la déclaration.",
+                "equipe",
+                False,
+            )
+        )
+    return problems
+
+
+def _snapshot_protocol(protocol: Protocol) -> dict:
+    snapshot = {name: getattr(protocol, name) for name in PROTOCOL_SNAPSHOT_FIELDS}
+    snapshot["training_hours"] = str(protocol.required_training_hours or "")
+    snapshot["structure"] = {
+        "name": protocol.structure.name,
+        "kind": protocol.structure.kind,
+        "finess": protocol.structure.finess,
+    }
+    if protocol.implementing_structure_id:
+        snapshot["implementing_structure"] = {
+            "name": protocol.implementing_structure.name,
+            "finess": protocol.implementing_structure.finess,
+        }
+    if protocol.national_protocol_id:
+        snapshot["national_protocol"] = protocol.national_protocol.code
+    return snapshot
+
+
+def _snapshot_team(members: list[TeamMembership]) -> list[dict]:
+    professions = dict(Profession.choices)
+    rows = []
+    for member in members:
+        professional = member.professional
+        training = member.training_or_none()
+        rows.append(
+            {
+                "membership_id": member.pk,
+                "name": professional.user.get_full_name() or professional.user.email,
+                "email": professional.user.email,
+                "profession": professions.get(professional.profession, professional.profession),
+                "rpps": professional.rpps or "",
+                "adeli": professional.adeli or "",
+                "role": member.role,
+                "role_label": member.get_role_display(),
+                "joined_on": member.joined_on.isoformat(),
+                "left_on": member.left_on.isoformat() if member.left_on else None,
+                "training_hours": str(training.hours) if training else None,
+                "training_completed_on": training.completed_on.isoformat()
+                if training and training.completed_on
+                else None,
+                "training_certificate_sha256": training.certificate_sha256 if training else "",
+            }
+        )
+    return rows
+
+
+def _snapshot_documents(members: list[TeamMembership]) -> list[dict]:
+    rows = []
+    for member in members:
+        for document in sorted(member.documents.all(), key=lambda d: KIND_ORDER[d.kind]):
+            rows.append(
+                {
+                    "membership_id": member.pk,
+                    "member_document_id": document.pk,
+                    "member": member.professional.user.get_full_name() or member.professional.user.email,
+                    "kind": document.kind,
+                    "kind_label": document.get_kind_display(),
+                    "required": document.is_required,
+                    "status": document.status,
+                    "status_label": document.get_status_display(),
+                    "original_name": document.original_name,
+                    "size": document.size,
+                    "sha256": document.sha256,
+                    "file": document.file.name or "",
+                }
+            )
+    return rows
+
+
+def record_version(*, protocol: Protocol, by, on: datetime.date, reason: str, detail: str = "") -> Declaration:
+    """Write the next numbered version of the declaration (the caller holds the protocol's row lock)."""
+    last = protocol.declarations.aggregate(version=Max("version"), deposited_on=Max("deposited_on"))
+    if last["deposited_on"] and on < last["deposited_on"]:
+        raise ApplicationError(
+            f"La déclaration v{last['version']} a été déposée le {last['deposited_on']:%d/%m/%Y} : "
+            "une nouvelle version ne peut pas être antérieure."
+        )
+    members = list(
+        protocol.team.active_on(on)
+        .select_related("professional__user", "training")
+        .prefetch_related("documents")
+        .order_by("role", "joined_on", "pk")
+    )
+    declaration = Declaration(
+        protocol=protocol,
+        version=(last["version"] or 0) + 1,
+        reason=reason,
+        deposited_on=on,
+        deposited_by=by,
+        protocol_snapshot=_snapshot_protocol(protocol),
+        team_snapshot=_snapshot_team(members),
+        documents_snapshot=_snapshot_documents(members),
+    )
+    declaration.full_clean(exclude=["receipt", "receipt_sha256"])
+    declaration.save()
+    record_event(
+        protocol=protocol,
+        kind=ProtocolEvent.Kind.DECLARED,
+        by=by,
+        on=on,
+        detail=f"v{declaration.version} — {detail or declaration.get_reason_display().lower()}",
+    )
+    from protocols.tasks.protocols import declaration_receipt_task
+
+    declaration_receipt_task.delay_on_commit(declaration.pk)
+    return declaration
+
+
+@transaction.atomic
+def declaration_deposit(*, protocol: Protocol, by, on: datetime.date | None = None) -> Declaration:
+    """The coordinator deposits the protocol and its team: v1 puts it in force, later ones update it."""
+    protocol = lock_protocol(protocol)
+    require_coordinator(by, protocol)
+    on = on or today()
+    blocking = [problem.message for problem in declaration_problems(protocol=protocol, on=on) if problem.blocking]
+    if blocking:
+        raise ApplicationError("La déclaration ne peut pas être déposée : " + " ".join(blocking), code="incomplete")
+    first = not protocol.declarations.exists()
+    declaration = record_version(protocol=protocol, by=by, on=on, reason="first" if first else "update")
+    if first:
+        protocol.status = ProtocolStatus.DECLARED
+        protocol.declared_on = on
+        protocol.save(update_fields=["status", "declared_on", "updated_at"])
+        notify_eligibility_change(protocol_id=protocol.pk, since=on)
+    return declaration
+
+
+def declaration_receipt_ensure(*, declaration: Declaration) -> Declaration:
+    """Render and store the receipt once (idempotent; a concurrent render loses and its file is removed)."""
+    if declaration.receipt:
+        return declaration
+    declaration = Declaration.objects.select_related("protocol__structure__region", "deposited_by").get(
+        pk=declaration.pk
+    )
+    if declaration.receipt:
+        return declaration
+    documents = [entry for entry in declaration.documents_snapshot if entry.get("sha256")]
+    pdf = render_pdf(
+        "protocols/pdf/receipt.html",
+        {
+            "declaration": declaration,
+            "protocol": declaration.protocol,
+            "region": declaration.protocol.structure.region,
+            "documents": documents,
+            "missing": declaration.missing_documents,
+            "team": team_rows(declaration),
+        },
+    )
+    storage_field = Declaration._meta.get_field("receipt")
+    name = storage_field.generate_filename(declaration, f"recepisse-{declaration.number}.pdf")
+    stored = storage_field.storage.save(name, ContentFile(pdf))
+    claimed = Declaration.objects.filter(pk=declaration.pk, receipt="").update(
+        receipt=stored, receipt_sha256=sha256_hex(pdf)
+    )
+    if not claimed:
+        storage_field.storage.delete(stored)
+    declaration.refresh_from_db()
+    return declaration
+
+
+def document_in_version(*, declaration: Declaration, member_document_id: int) -> dict | None:
+    """The snapshot entry of a document as deposited in ``declaration`` (None if it was not part of it)."""
+    for entry in declaration.documents_snapshot:
+        if entry.get("member_document_id") == member_document_id and entry.get("file"):
+            return entry
+    return None
