@@ -18,4 +18,18 @@
     button.setAttribute("aria-expanded", expanded ? "false" : "true");
     panel.hidden = expanded;
   });
+  // A table wider than the screen scrolls inside its container: keyboard users must reach that scroll (RGAA 7.3),
+  // so the container becomes a focusable, labelled region.
+  function makeScrollableTablesFocusable(root) {
+    root.querySelectorAll(".fr-table__container, .portal-table-wrap").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+        var caption = box.querySelector("caption");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Tableau défilant");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { makeScrollableTablesFocusable(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { makeScrollableTablesFocusable(event.target); });
 })();
