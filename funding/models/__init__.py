@@ -10,6 +10,8 @@ from funding.models.committee import (
 )
 from funding.models.dossier import (
     DECIDED_STATES,
+    INSTRUCTION_STATES,
+    AttachmentKind,
     ComplementRequest,
     Dossier,
     DossierAttachment,
@@ -32,6 +34,8 @@ from funding.models.statement import (
 
 __all__ = [
     "DECIDED_STATES",
+    "INSTRUCTION_STATES",
+    "AttachmentKind",
     "Campaign",
     "CommitteeMeeting",
     "ComplementRequest",

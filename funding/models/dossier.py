@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +25,25 @@ class DossierState(models.TextChoices):
 
 
 DECIDED_STATES = {DossierState.SELECTED, DossierState.WAITING_LIST, DossierState.NOT_SELECTED}
+# States in which the instructor works on the dossier (checks, complements, notes).
+INSTRUCTION_STATES = {
+    DossierState.SUBMITTED,
+    DossierState.UNDER_INSTRUCTION,
+    DossierState.COMPLEMENT_REQUESTED,
+    DossierState.COMPLEMENT_PROVIDED,
+}
+
+
+class AttachmentKind(models.TextChoices):
+    HEALTH_PROJECT = "health_project", "Projet de santé de la structure"
+    PROTOCOL = "protocol", "Protocole ou document de travail"
+    TEAM = "team", "Engagements des professionnels"
+    TRAINING = "training", "Programme ou attestation de formation"
+    OTHER = "other", "Autre pièce"
+
+    @classmethod
+    def required(cls) -> tuple[str, ...]:
+        return (cls.HEALTH_PROJECT,)
 
 
 class DossierQuerySet(ScopedQuerySet):
@@ -43,6 +63,29 @@ class DossierQuerySet(ScopedQuerySet):
 
     def submitted(self):
         return self.exclude(state=DossierState.DRAFT)
+
+    def with_list_relations(self):
+        return self.select_related("campaign", "wave", "structure", "protocol")
+
+    def search(self, text: str):
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(reference__icontains=text)
+            | Q(structure__name__icontains=text)
+            | Q(structure__finess__startswith=text)
+            | Q(structure__commune__icontains=text)
+            | Q(protocol__code__icontains=text)
+        )
+
+    def in_priority_zone(self, zone: str):
+        """Dossiers declaring the zone (zip, zac, qpv), or any of them with ``zone="any"``."""
+        if zone == "any":
+            return self.filter(Q(in_zip=True) | Q(in_zac=True) | Q(in_qpv=True))
+        if zone in {"zip", "zac", "qpv"}:
+            return self.filter(**{f"in_{zone}": True})
+        return self
 
 
 class Dossier(models.Model):
@@ -64,6 +107,7 @@ class Dossier(models.Model):
     drafting_support_requested = models.BooleanField(
         "demande d'accompagnement à la rédaction (étape 1)", default=False
     )
+    drafting_support_needs = models.TextField("accompagnement attendu de l'ARS", blank=True)
     # Section "Identité de la structure" (prefilled from the structure; contact of the project).
     contact_name = models.CharField("personne référente du projet", max_length=200, blank=True)
     contact_email = models.EmailField("e-mail du référent", blank=True)
@@ -74,6 +118,12 @@ class Dossier(models.Model):
     in_zac = models.BooleanField("zone d'action complémentaire (ZAC)", default=False)
     in_qpv = models.BooleanField("quartier prioritaire de la politique de la ville (QPV)", default=False)
     # Sections of the project.
+    team_description = models.TextField(
+        "composition de l'équipe : précisions",
+        blank=True,
+        help_text="Professionnels pressentis, temps dédié, organisation ; obligatoire si le protocole n'a pas "
+        "encore d'équipe.",
+    )
     territory_needs = models.TextField("besoins du territoire et projet de santé", blank=True)
     delegation_modalities = models.TextField("modalités de délégation de tâches", blank=True)
     training_modalities = models.TextField("modalités de mise en œuvre de la formation", blank=True)
@@ -97,6 +147,7 @@ class Dossier(models.Model):
     snapshot_sha256 = models.CharField(max_length=64, blank=True)
     receipt = models.FileField("récépissé de dépôt", upload_to=private_upload_to("recepisses-ami"), blank=True)
     receipt_sha256 = models.CharField(max_length=64, blank=True)
+    receipt_sent_at = models.DateTimeField("récépissé envoyé le", null=True, blank=True)
     inadmissibility_reason = models.TextField("motif d'irrecevabilité", blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField("motif du retrait", blank=True)
@@ -120,6 +171,16 @@ class Dossier(models.Model):
                 violation_error_message="Indiquez le motif d'irrecevabilité.",
             ),
             models.CheckConstraint(
+                condition=~Q(state=DossierState.WITHDRAWN) | Q(withdrawn_at__isnull=False),
+                name="dossier_withdrawn_has_date",
+            ),
+            models.UniqueConstraint(
+                fields=["wave", "protocol"],
+                condition=Q(protocol__isnull=False) & ~Q(state=DossierState.WITHDRAWN),
+                name="dossier_one_per_protocol_and_wave",
+                violation_error_message="Ce protocole fait déjà l'objet d'un dossier dans cette vague de l'AMI.",
+            ),
+            models.CheckConstraint(
                 condition=Q(delegant_share_percent__isnull=True)
                 | Q(delegate_share_percent__isnull=True)
                 | Q(delegant_share_percent__lte=100, delegate_share_percent__lte=100),
@@ -133,6 +194,14 @@ class Dossier(models.Model):
     def __str__(self):
         return f"{self.reference} — {self.structure.name}"
 
+    def clean(self):
+        if self.protocol_id and self.structure_id:
+            protocol = self.protocol
+            if self.structure_id not in (protocol.structure_id, protocol.implementing_structure_id):
+                raise ValidationError({"protocol": "Ce protocole n'est pas celui de la structure candidate."})
+        if self.wave_id and self.campaign_id and self.wave.campaign_id != self.campaign_id:
+            raise ValidationError({"wave": "Cette vague appartient à une autre campagne."})
+
     @property
     def is_editable(self) -> bool:
         return self.state == DossierState.DRAFT or (
@@ -140,18 +209,50 @@ class Dossier(models.Model):
         )
 
     @property
+    def editable_sections(self) -> list[str]:
+        """Keys of the sections the coordinator may change now: all of a draft, the reopened ones later."""
+        from funding.dossier_sections import SECTIONS
+
+        if self.state == DossierState.DRAFT:
+            return [section.key for section in SECTIONS]
+        if self.state == DossierState.COMPLEMENT_REQUESTED:
+            return list(self.reopened_sections)
+        return []
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state != DossierState.DRAFT
+
+    @property
     def priority_zones(self) -> list[str]:
         return [label for flag, label in ((self.in_zip, "ZIP"), (self.in_zac, "ZAC"), (self.in_qpv, "QPV")) if flag]
 
 
 class DossierChildQuerySet(ScopedQuerySet):
+    """Rows of a dossier, scoped like it: ARS staff reach them once the dossier is submitted."""
+
     region_path = "dossier__campaign__region"
     structure_path = "dossier__structure"
     structure_roles = frozenset({Role.COORDINATOR})
 
+    def scope_filter(self, scope, roles):
+        condition = super().scope_filter(scope, roles)
+        region_ids = scope.region_ids(self.agency_roles if roles is None else self.agency_roles & roles)
+        if region_ids:
+            condition &= ~Q(dossier__state=DossierState.DRAFT) | Q(
+                dossier__structure__in=scope.structure_ids([Role.COORDINATOR])
+            )
+        return condition
+
 
 class DossierAttachment(models.Model):
+    """A document joined to the dossier. Its SHA-256 goes into the snapshot; once the dossier is submitted it can no
+    longer be removed (a complement may add new ones)."""
+
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(
+        "nature de la pièce", max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.OTHER
+    )
     section = models.CharField("rubrique", max_length=40, blank=True)
     label = models.CharField("intitulé", max_length=200)
     file = models.FileField(upload_to=private_upload_to("pieces-ami"))
@@ -251,6 +352,10 @@ class ComplementRequest(models.Model):
     answer = models.TextField("réponse du porteur", blank=True)
     answered_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The reopened sections as the coordinator answered them, frozen with their hash (the deposit snapshot of the
+    # dossier itself never changes).
+    answer_snapshot = models.JSONField("contenu transmis", null=True, blank=True)
+    answer_sha256 = models.CharField(max_length=64, blank=True)
 
     objects = DossierChildQuerySet.as_manager()
     history = HistoricalRecords()
@@ -259,9 +364,25 @@ class ComplementRequest(models.Model):
         verbose_name = "demande de compléments"
         verbose_name_plural = "demandes de compléments"
         ordering = ["dossier", "requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | ~Q(answer_sha256=""),
+                name="complement_answer_is_frozen",
+            ),
+        ]
 
     def __str__(self):
         return f"Compléments demandés sur {self.dossier.reference}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+    @property
+    def section_titles(self) -> list[str]:
+        from funding.dossier_sections import SECTIONS_BY_KEY
+
+        return [SECTIONS_BY_KEY[key].title for key in self.sections if key in SECTIONS_BY_KEY]
 
 
 class InstructionCheck(models.Model):

@@ -1,0 +1,60 @@
+"""Forms of the region administrator: a campaign (without its scoring grid, edited by the committee screens) and
+its waves. Dates and times are typed in Paris time and stored aware."""
+
+from django import forms
+
+from funding.models import Campaign, Wave
+from portal.forms import PortalModelForm
+from portal.models import StructureKind
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CampaignForm(PortalModelForm):
+    eligible_structure_kinds = forms.MultipleChoiceField(
+        label="Structures éligibles",
+        choices=StructureKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Les structures d'exercice coordonné (MSP, CDS), les ESP et les CPTS, par exemple.",
+    )
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "title",
+            "description",
+            "rules",
+            "eligible_structure_kinds",
+            "committee_date",
+            "answer_expected_on",
+            "rate_per_intervention",
+            "yearly_cap",
+            "budget",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 10, "data-richtext": "true"}),
+            "rules": forms.Textarea(attrs={"rows": 10, "data-richtext": "true"}),
+            "committee_date": DATE_INPUT,
+            "answer_expected_on": DATE_INPUT,
+        }
+        help_texts = {
+            "description": "Contexte, objectifs, calendrier. Titres, paragraphes, listes, gras, liens : le reste est "
+            "retiré à l'enregistrement.",
+            "rules": "Critères de sélection, modalités d'instruction et de financement.",
+            "committee_date": "Date prévue de la commission de sélection.",
+            "rate_per_intervention": "Copié et figé sur chaque subvention au moment de la décision.",
+            "yearly_cap": "Copié et figé sur chaque subvention au moment de la décision.",
+        }
+
+
+class WaveForm(PortalModelForm):
+    class Meta:
+        model = Wave
+        fields = ["opens_at", "deadline", "projects_funded", "committee_date"]
+        widgets = {"opens_at": DATETIME_INPUT, "deadline": DATETIME_INPUT, "committee_date": DATE_INPUT}
+        help_texts = {
+            "opens_at": "Heure de Paris.",
+            "deadline": "Heure de Paris. Un dossier déposé à 07:59:59 pour une limite à 08:00 est accepté ; à 08:00:00 "
+            "il est refusé.",
+        }
