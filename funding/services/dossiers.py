@@ -134,7 +134,7 @@ def _require_attachments_open(dossier: Dossier) -> None:
 
 
 @transaction.atomic
-def dossier_attachment_add(*, dossier: Dossier, by, kind: str, label: str, file) -> DossierAttachment:
+def dossier_attachment_add(*, dossier: Dossier, by, kind: str, label: str, file, now=None) -> DossierAttachment:
     locked = lock_dossier(dossier)
     require_coordinator(locked, by)
     _require_attachments_open(locked)
@@ -148,6 +148,7 @@ def dossier_attachment_add(*, dossier: Dossier, by, kind: str, label: str, file)
         size=checked.size,
         sha256=checked.sha256,
         uploaded_by=by,
+        uploaded_at=now or timezone.now(),
     )
     attachment.file.save(f"piece{checked.extension}", file, save=False)
     attachment.full_clean()

@@ -225,12 +225,12 @@ def dossiers_bulk_action(*, dossiers, by, action: str) -> BulkResult:
 
 
 @transaction.atomic
-def instruction_note_add(*, dossier: Dossier, by, body: str) -> InstructionNote:
+def instruction_note_add(*, dossier: Dossier, by, body: str, now=None) -> InstructionNote:
     """A private note on the dossier: ARS staff only, never shown to the structure."""
     require_agent(dossier, by, roles=(Role.INSTRUCTOR, Role.REGION_ADMIN))
     if not body.strip():
         raise ApplicationError("La note est vide.", code="body_required", field="body")
-    note = InstructionNote(dossier=dossier, author=by, body=body.strip())
+    note = InstructionNote(dossier=dossier, author=by, body=body.strip(), created_at=now or timezone.now())
     note.full_clean()
     note.save()
     return note

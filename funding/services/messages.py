@@ -25,7 +25,7 @@ def message_side(dossier: Dossier, by) -> str | None:
 
 @transaction.atomic
 def dossier_message_post(
-    *, dossier: Dossier, by, body: str, parent: DossierMessage | None = None, attachment=None
+    *, dossier: Dossier, by, body: str, parent: DossierMessage | None = None, attachment=None, now=None
 ) -> DossierMessage:
     side = message_side(dossier, by)
     if side is None:
@@ -39,6 +39,8 @@ def dossier_message_post(
             raise ApplicationError("Ce message répond à un autre dossier.", code="wrong_thread")
         parent = parent.parent or parent
     message = DossierMessage(dossier=dossier, parent=parent, author=by, body=body.strip())
+    if now is not None:
+        message.created_at = now
     if attachment:
         checked = getattr(attachment, "checked", None) or check_upload(attachment)
         message.attachment.save(f"message{checked.extension}", attachment, save=False)
