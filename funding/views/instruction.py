@@ -162,6 +162,22 @@ def _check_forms(dossier, bound=None):
 def render_instruction_dossier(request, dossier, *, status=200, **forms):
     targets = allowed_targets(dossier, request.user)
     can_instruct = dossier.campaign.region_id in get_scope(request.user).region_ids([Role.INSTRUCTOR])
+    checkable = can_instruct and dossier.state in services.CHECKABLE_STATES
+    # A refused action whose form is not on the page any more (stale tab) still shows why.
+    shown = {
+        "check_form": checkable,
+        "admissible_form": S.ADMISSIBLE in targets,
+        "inadmissible_form": S.INADMISSIBLE in targets,
+        "note_form": True,
+        "message_form": True,
+    }
+    action_errors = [
+        error
+        for name, form in forms.items()
+        if form is not None and form.errors and not shown.get(name, False)
+        for errors in form.errors.values()
+        for error in errors
+    ]
     context = {
         "dossier": dossier,
         "sections": section_content(dossier, [section.key for section in SECTIONS]),
@@ -177,7 +193,8 @@ def render_instruction_dossier(request, dossier, *, status=200, **forms):
         "completeness": dossier_completeness(dossier),
         "targets": targets,
         "can_instruct": can_instruct,
-        "checkable": can_instruct and dossier.state in services.CHECKABLE_STATES,
+        "checkable": checkable,
+        "action_errors": action_errors,
         "checks": _check_forms(dossier, forms.get("check_form")),
         "missing_checks": services.missing_checks(dossier),
         "admissible_form": forms.get("admissible_form") or AdmissibleForm(),
