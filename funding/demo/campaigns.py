@@ -240,7 +240,8 @@ def _pdf(title: str) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
@@ -355,18 +356,40 @@ def _instruct_oliviers(dossier, instructor, coordinator) -> None:
         now=at(2025, 1, 16, 14, 10),
     )
     record = instruction_services.instruction_check_record
-    record(dossier=dossier, by=instructor, step=Step.ADMINISTRATIVE, outcome=OK, motive="FINESS, SIRET et projet "
-           "de santé conformes.", now=at(2025, 1, 16, 10, 0))
-    record(dossier=dossier, by=instructor, step=Step.COMPLETENESS, outcome=OK, motive="Toutes les rubriques sont "
-           "renseignées.", now=at(2025, 1, 16, 10, 5))
-    record(dossier=dossier, by=instructor, step=Step.FIT_TO_NEEDS, outcome=OK, motive="ZIP, départs de médecins "
-           "non remplacés : besoin avéré.", now=at(2025, 1, 20, 14, 0))
+    record(
+        dossier=dossier,
+        by=instructor,
+        step=Step.ADMINISTRATIVE,
+        outcome=OK,
+        motive="FINESS, SIRET et projet de santé conformes.",
+        now=at(2025, 1, 16, 10, 0),
+    )
+    record(
+        dossier=dossier,
+        by=instructor,
+        step=Step.COMPLETENESS,
+        outcome=OK,
+        motive="Toutes les rubriques sont renseignées.",
+        now=at(2025, 1, 16, 10, 5),
+    )
+    record(
+        dossier=dossier,
+        by=instructor,
+        step=Step.FIT_TO_NEEDS,
+        outcome=OK,
+        motive="ZIP, départs de médecins non remplacés : besoin avéré.",
+        now=at(2025, 1, 20, 14, 0),
+    )
     instruction_services.instruction_note_add(
-        dossier=dossier, by=instructor, body="Dossier solide ; à présenter en premier en commission.",
+        dossier=dossier,
+        by=instructor,
+        body="Dossier solide ; à présenter en premier en commission.",
         now=at(2025, 1, 20, 14, 5),
     )
     instruction_services.dossier_declare_admissible(
-        dossier=dossier, by=instructor, motive="Dossier régulier, complet et adapté aux besoins.",
+        dossier=dossier,
+        by=instructor,
+        motive="Dossier régulier, complet et adapté aux besoins.",
         now=at(2025, 1, 21, 9, 0),
     )
     instruction_services.dossier_send_to_committee(dossier=dossier, by=instructor, now=at(2025, 1, 27, 9, 0))
@@ -375,10 +398,22 @@ def _instruct_oliviers(dossier, instructor, coordinator) -> None:
 def _instruct_pays_d_aix(dossier, instructor, coordinator) -> None:
     instruction_services.dossier_start_instruction(dossier=dossier, by=instructor, now=at(2025, 1, 16, 11, 0))
     record = instruction_services.instruction_check_record
-    record(dossier=dossier, by=instructor, step=Step.ADMINISTRATIVE, outcome=OK, motive="Pièces administratives "
-           "conformes.", now=at(2025, 1, 16, 11, 10))
-    record(dossier=dossier, by=instructor, step=Step.COMPLETENESS, outcome=KO, motive="Répartition de la "
-           "subvention à détailler.", now=at(2025, 1, 16, 11, 15))
+    record(
+        dossier=dossier,
+        by=instructor,
+        step=Step.ADMINISTRATIVE,
+        outcome=OK,
+        motive="Pièces administratives conformes.",
+        now=at(2025, 1, 16, 11, 10),
+    )
+    record(
+        dossier=dossier,
+        by=instructor,
+        step=Step.COMPLETENESS,
+        outcome=KO,
+        motive="Répartition de la subvention à détailler.",
+        now=at(2025, 1, 16, 11, 15),
+    )
     instruction_services.complement_request_create(
         dossier=dossier,
         by=instructor,
@@ -397,13 +432,27 @@ def _instruct_pays_d_aix(dossier, instructor, coordinator) -> None:
         },
     )
     instruction_services.complement_provide(
-        dossier=dossier, by=coordinator, answer="Répartition détaillée dans la rubrique rouverte.",
+        dossier=dossier,
+        by=coordinator,
+        answer="Répartition détaillée dans la rubrique rouverte.",
         now=at(2025, 1, 22, 18, 30),
     )
-    record(dossier=dossier, by=instructor, step=Step.COMPLETENESS, outcome=OK, motive="Complément reçu : "
-           "répartition précisée.", now=at(2025, 1, 23, 9, 0))
-    record(dossier=dossier, by=instructor, step=Step.FIT_TO_NEEDS, outcome=OK, motive="Réponse adaptée aux "
-           "passages aux urgences évitables.", now=at(2025, 1, 23, 9, 10))
+    record(
+        dossier=dossier,
+        by=instructor,
+        step=Step.COMPLETENESS,
+        outcome=OK,
+        motive="Complément reçu : répartition précisée.",
+        now=at(2025, 1, 23, 9, 0),
+    )
+    record(
+        dossier=dossier,
+        by=instructor,
+        step=Step.FIT_TO_NEEDS,
+        outcome=OK,
+        motive="Réponse adaptée aux passages aux urgences évitables.",
+        now=at(2025, 1, 23, 9, 10),
+    )
     instruction_services.dossier_declare_admissible(dossier=dossier, by=instructor, now=at(2025, 1, 24, 10, 0))
     instruction_services.dossier_send_to_committee(dossier=dossier, by=instructor, now=at(2025, 1, 27, 9, 5))
 
@@ -421,7 +470,10 @@ def _withdraw_val_de_l_arc(dossier, coordinator) -> None:
 def _refuse_haut_var(dossier, instructor) -> None:
     instruction_services.dossier_start_instruction(dossier=dossier, by=instructor, now=at(2025, 1, 17, 8, 45))
     instruction_services.instruction_check_record(
-        dossier=dossier, by=instructor, step=Step.ADMINISTRATIVE, outcome=KO,
+        dossier=dossier,
+        by=instructor,
+        step=Step.ADMINISTRATIVE,
+        outcome=KO,
         motive="Le projet de santé joint n'est signé ni daté par les professionnels de la structure.",
         now=at(2025, 1, 17, 9, 0),
     )
@@ -496,7 +548,9 @@ def seed(context: dict) -> dict:
             _refuse_haut_var(dossier, instructor)
     if not Dossier.objects.filter(reference=CVL_DOSSIER["reference"]).exists():
         _open_dossier(cvl_campaign, CVL_DOSSIER, users)
-    dossiers = {dossier.reference: dossier for dossier in Dossier.objects.filter(campaign__in=[paca_campaign, cvl_campaign])}
+    dossiers = {
+        dossier.reference: dossier for dossier in Dossier.objects.filter(campaign__in=[paca_campaign, cvl_campaign])
+    }
     return {
         "campaigns": {"PACA": paca_campaign, "CVL": cvl_campaign},
         "waves": {"PACA": paca_campaign.waves.get(number=1), "CVL": cvl_campaign.waves.get(number=1)},

@@ -55,6 +55,6 @@ class WaveForm(PortalModelForm):
         widgets = {"opens_at": DATETIME_INPUT, "deadline": DATETIME_INPUT, "committee_date": DATE_INPUT}
         help_texts = {
             "opens_at": "Heure de Paris.",
-            "deadline": "Heure de Paris. Un dossier déposé à 07:59:59 pour une limite à 08:00 est accepté ; à 08:00:00 "
-            "il est refusé.",
+            "deadline": "Heure de Paris. Pour une limite à 08:00, un dossier déposé à 07:59:59 est accepté, à "
+            "08:00:00 il est refusé.",
         }

@@ -12,6 +12,16 @@ from portal.uploads import DocumentField
 from protocols.models import Protocol
 
 
+class UniqueIdsMixin:
+    """Several forms share a page: each prefixes its field ids (names stay plain, so views read them as usual)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class DossierStartForm(PortalForm):
     structure = forms.ModelChoiceField(label="Structure candidate", queryset=None, empty_label=None)
 
@@ -76,9 +86,13 @@ class DossierForm(PortalModelForm):
         return {name: cleaned[name] for name in self.changed_data if name in cleaned and not self[name].field.disabled}
 
 
-class AttachmentForm(PortalForm):
+class AttachmentForm(UniqueIdsMixin, PortalForm):
+    id_prefix = "attachment"
+
     kind = forms.ChoiceField(label="Nature de la pièce", choices=AttachmentKind.choices)
-    label = forms.CharField(label="Intitulé", max_length=200, required=False, help_text="Par défaut, le nom du fichier.")
+    label = forms.CharField(
+        label="Intitulé", max_length=200, required=False, help_text="Par défaut, le nom du fichier."
+    )
     file = DocumentField(label="Fichier")
 
 
@@ -94,7 +108,9 @@ class WithdrawForm(PortalForm):
     reason = forms.CharField(label="Motif du retrait", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ComplementAnswerForm(PortalForm):
+class ComplementAnswerForm(UniqueIdsMixin, PortalForm):
+    id_prefix = "complement"
+
     answer = forms.CharField(
         label="Compléments apportés",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -102,7 +118,9 @@ class ComplementAnswerForm(PortalForm):
     )
 
 
-class MessageForm(PortalForm):
+class MessageForm(UniqueIdsMixin, PortalForm):
+    id_prefix = "message"
+
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 3}))
     attachment = DocumentField(label="Pièce jointe", required=False)
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)

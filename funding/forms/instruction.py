@@ -3,6 +3,7 @@
 from django import forms
 
 from funding.dossier_sections import SECTION_CHOICES
+from funding.forms.dossiers import UniqueIdsMixin
 from funding.models import Campaign, Dossier, DossierState, InstructionCheck
 from portal.forms import PortalForm
 from portal.models import StructureKind
@@ -99,11 +100,15 @@ class ComplementRequestForm(PortalForm):
         return [line.strip(" -•\t") for line in self.cleaned_data["items"].splitlines() if line.strip(" -•\t")]
 
 
-class AdmissibleForm(PortalForm):
+class AdmissibleForm(UniqueIdsMixin, PortalForm):
+    id_prefix = "admissible"
+
     motive = forms.CharField(label="Commentaire", widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class InadmissibleForm(PortalForm):
+class InadmissibleForm(UniqueIdsMixin, PortalForm):
+    id_prefix = "inadmissible"
+
     reason = forms.CharField(
         label="Motif d'irrecevabilité",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -111,7 +116,9 @@ class InadmissibleForm(PortalForm):
     )
 
 
-class NoteForm(PortalForm):
+class NoteForm(UniqueIdsMixin, PortalForm):
+    id_prefix = "note"
+
     body = forms.CharField(label="Note privée", widget=forms.Textarea(attrs={"rows": 3}))
 
 

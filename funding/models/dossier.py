@@ -102,7 +102,12 @@ class Dossier(models.Model):
     state = models.CharField("état", max_length=24, choices=DossierState.choices, default=DossierState.DRAFT)
     # Section "Le protocole": a protocol drafted in the portal, or a request for stage-1 drafting support.
     protocol = models.ForeignKey(
-        "protocols.Protocol", null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers"
+        "protocols.Protocol",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name="protocole",
     )
     drafting_support_requested = models.BooleanField(
         "demande d'accompagnement à la rédaction (étape 1)", default=False

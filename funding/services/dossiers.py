@@ -32,7 +32,9 @@ def lock_dossier(dossier: Dossier) -> Dossier:
 
 def require_coordinator(dossier: Dossier, by) -> None:
     if dossier.structure_id not in get_scope(by).structure_ids([Role.COORDINATOR]):
-        raise ApplicationError("Seul un coordinateur de la structure candidate peut agir sur ce dossier.", code="forbidden")
+        raise ApplicationError(
+            "Seul un coordinateur de la structure candidate peut agir sur ce dossier.", code="forbidden"
+        )
 
 
 def next_reference(region: Region, wave: Wave) -> str:
@@ -190,9 +192,7 @@ def dossier_submit(*, dossier: Dossier, by, sworn_statement: bool, now=None, sen
     wave = Wave.objects.select_for_update(of=("self",)).get(pk=locked.wave_id)
     now = now or timezone.now()
     if now < wave.opens_at:
-        raise ApplicationError(
-            f"Le dépôt ouvre le {paris_text(wave.opens_at)} (heure de Paris).", code="not_open_yet"
-        )
+        raise ApplicationError(f"Le dépôt ouvre le {paris_text(wave.opens_at)} (heure de Paris).", code="not_open_yet")
     if now >= wave.deadline:
         raise ApplicationError(
             f"La date limite de dépôt était le {paris_text(wave.deadline)} (heure de Paris) : le dossier ne peut plus "
@@ -205,7 +205,9 @@ def dossier_submit(*, dossier: Dossier, by, sworn_statement: bool, now=None, sen
         raise ApplicationError(f"Le dossier est incomplet. Rubriques à compléter : {titles}.", code="incomplete")
     if not sworn_statement:
         raise ApplicationError(
-            "Cochez l'attestation sur l'honneur pour déposer le dossier.", code="sworn_statement", field="sworn_statement"
+            "Cochez l'attestation sur l'honneur pour déposer le dossier.",
+            code="sworn_statement",
+            field="sworn_statement",
         )
     snapshot = build_snapshot(locked, submitted_at=now, submitted_by=by)
     dossier_transition(
@@ -262,4 +264,3 @@ def dossier_delete_draft(*, dossier: Dossier, by) -> None:
     locked.attachments.all().delete()
     locked.delete()
     transaction.on_commit(lambda: [stored.storage.delete(stored.name) for stored in files])
-

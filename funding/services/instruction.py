@@ -31,7 +31,9 @@ COMPLEMENT_FROM_STATES = {S.UNDER_INSTRUCTION, S.COMPLEMENT_PROVIDED}
 
 def require_agent(dossier: Dossier, by, roles=(Role.INSTRUCTOR,)) -> None:
     if dossier.campaign.region_id not in get_scope(by).region_ids(roles):
-        raise ApplicationError("Seul un instructeur de l'ARS de la campagne peut instruire ce dossier.", code="forbidden")
+        raise ApplicationError(
+            "Seul un instructeur de l'ARS de la campagne peut instruire ce dossier.", code="forbidden"
+        )
 
 
 @transaction.atomic
@@ -146,7 +148,9 @@ def complement_provide(*, dossier: Dossier, by, answer: str, now=None) -> Comple
         titles = ", ".join(status.section.title for status in completeness.sections if not status.is_complete)
         raise ApplicationError(f"Des rubriques rouvertes restent incomplètes : {titles}.", code="incomplete")
     now = now or timezone.now()
-    content = build_complement_answer(locked, sections=reopened, answer=answer.strip(), answered_at=now, answered_by=by)
+    content = build_complement_answer(
+        locked, sections=reopened, answer=answer.strip(), answered_at=now, answered_by=by
+    )
     request.answer = answer.strip()
     request.answered_by, request.answered_at = by, now
     request.answer_snapshot, request.answer_sha256 = content, sha256_of(content)
@@ -163,7 +167,9 @@ def dossier_declare_admissible(*, dossier: Dossier, by, motive: str = "", now=No
     missing = missing_checks(locked)
     if missing:
         raise ApplicationError(
-            "Le dossier ne peut être déclaré recevable qu'une fois les contrôles conformes : " + ", ".join(missing) + ".",
+            "Le dossier ne peut être déclaré recevable qu'une fois les contrôles conformes : "
+            + ", ".join(missing)
+            + ".",
             code="checks_missing",
         )
     return dossier_transition(dossier=locked, to_state=S.ADMISSIBLE, by=by, at=now, motive=motive.strip())

@@ -14,7 +14,7 @@ AGENCY_SIDE = (Role.INSTRUCTOR, Role.REGION_ADMIN)
 
 
 def message_side(dossier: Dossier, by) -> str | None:
-    """"agency", "structure", or None when ``by`` may not write on this dossier."""
+    """ "agency", "structure", or None when ``by`` may not write on this dossier."""
     scope = get_scope(by)
     if dossier.campaign.region_id in scope.region_ids(AGENCY_SIDE):
         return "agency"

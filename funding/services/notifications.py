@@ -57,7 +57,11 @@ def notify_complement_requested(request) -> None:
     send_on_commit(
         subject=f"Compléments demandés sur votre dossier {dossier.reference}",
         template="funding/emails/complement_requested.txt",
-        context={"dossier": dossier, "request": request, "link": link("funding:dossier_detail", dossier_id=dossier.pk)},
+        context={
+            "dossier": dossier,
+            "request": request,
+            "link": link("funding:dossier_detail", dossier_id=dossier.pk),
+        },
         recipients=structure_coordinators(dossier),
     )
 

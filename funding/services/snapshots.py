@@ -56,7 +56,11 @@ def section_content(dossier: Dossier, keys) -> dict:
         content[key] = {
             "title": section.title,
             "fields": [
-                {"name": name, "label": str(Dossier._meta.get_field(name).verbose_name), "value": _value(dossier, name)}
+                {
+                    "name": name,
+                    "label": str(Dossier._meta.get_field(name).verbose_name),
+                    "value": _value(dossier, name),
+                }
                 for name in section.fields
             ],
         }

@@ -17,14 +17,20 @@ urlpatterns = [
         instruction.instruction_complement_request,
         name="instruction_complement_request",
     ),
-    path("ars/instruction/<int:dossier_id>/recevable/", instruction.instruction_admissible, name="instruction_admissible"),
+    path(
+        "ars/instruction/<int:dossier_id>/recevable/",
+        instruction.instruction_admissible,
+        name="instruction_admissible",
+    ),
     path(
         "ars/instruction/<int:dossier_id>/irrecevable/",
         instruction.instruction_inadmissible,
         name="instruction_inadmissible",
     ),
     path(
-        "ars/instruction/<int:dossier_id>/commission/", instruction.instruction_to_committee, name="instruction_to_committee"
+        "ars/instruction/<int:dossier_id>/commission/",
+        instruction.instruction_to_committee,
+        name="instruction_to_committee",
     ),
     path("ars/instruction/<int:dossier_id>/notes/", instruction.instruction_note_add, name="instruction_note_add"),
     path("ars/instruction/<int:dossier_id>/pdf/", instruction.instruction_pdf, name="instruction_pdf"),

@@ -65,7 +65,10 @@ def _region_field(form, regions):
 @require_http_methods(["GET", "POST"])
 def campaign_create(request):
     regions = Region.objects.visible_to(request.user, roles=ADMIN).order_by("name")
-    form = CampaignForm(request.POST if request.method == "POST" else None, initial={"eligible_structure_kinds": ["MSP", "CDS", "CPTS", "ESP"]})
+    form = CampaignForm(
+        request.POST if request.method == "POST" else None,
+        initial={"eligible_structure_kinds": ["MSP", "CDS", "CPTS", "ESP"]},
+    )
     _region_field(form, regions)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -197,7 +200,11 @@ def public_campaigns(request):
     return render(
         request,
         "funding/campaigns/public_index.html",
-        {"regions": regions, "campaigns": _published().order_by("region__name", "-published_at"), "now": timezone.now()},
+        {
+            "regions": regions,
+            "campaigns": _published().order_by("region__name", "-published_at"),
+            "now": timezone.now(),
+        },
     )
 
 

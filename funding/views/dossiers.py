@@ -74,11 +74,15 @@ def dossier_start(request, campaign_id):
     form = DossierStartForm(request.POST if request.method == "POST" else None, structures=structures)
     if request.method == "POST" and form.is_valid():
         try:
-            dossier = services.dossier_create(campaign=campaign, structure=form.cleaned_data["structure"], by=request.user)
+            dossier = services.dossier_create(
+                campaign=campaign, structure=form.cleaned_data["structure"], by=request.user
+            )
         except (ApplicationError, ValidationError) as error:
             add_form_error(form, error)
         else:
-            messages.success(request, f"Le dossier {dossier.reference} est ouvert : il s'enregistre au fil de la saisie.")
+            messages.success(
+                request, f"Le dossier {dossier.reference} est ouvert : il s'enregistre au fil de la saisie."
+            )
             return redirect("funding:dossier_edit", dossier_id=dossier.pk)
     return render(
         request,
@@ -267,7 +271,9 @@ def dossier_submit(request, dossier_id):
     form = SubmitForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.dossier_submit(dossier=dossier, by=request.user, sworn_statement=form.cleaned_data["sworn_statement"])
+            services.dossier_submit(
+                dossier=dossier, by=request.user, sworn_statement=form.cleaned_data["sworn_statement"]
+            )
         except (ApplicationError, ValidationError) as error:
             add_form_error(form, error)
         else:

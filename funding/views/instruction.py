@@ -109,9 +109,7 @@ def instruction_export_csv(request):
 def instruction_export_xlsx(request):
     _form, dossiers, _ = _filtered(request)
     content = xlsx_bytes([("Dossiers", DOSSIER_COLUMNS, export_rows(dossiers))])
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
     return response
 
@@ -135,7 +133,9 @@ def instruction_bulk(request):
                 messages.error(request, error)
         return _back_to_list(request)
     result = services.dossiers_bulk_action(
-        dossiers=form.cleaned_data["dossiers"].order_by("reference"), by=request.user, action=form.cleaned_data["action"]
+        dossiers=form.cleaned_data["dossiers"].order_by("reference"),
+        by=request.user,
+        action=form.cleaned_data["action"],
     )
     if result.done:
         done = ", ".join(dossier.reference for dossier in result.done)
@@ -153,8 +153,12 @@ def _check_forms(dossier, bound=None):
         if bound is not None and bound.data.get("step") == value:
             form = bound
         else:
-            initial = {"step": value, "outcome": check.outcome if check else None, "motive": check.motive if check else ""}
-            form = CheckForm(initial=initial, prefix=None)
+            initial = {
+                "step": value,
+                "outcome": check.outcome if check else None,
+                "motive": check.motive if check else "",
+            }
+            form = CheckForm(initial=initial, auto_id=f"check_{value}_%s")
         forms.append({"step": value, "label": label, "check": check, "form": form})
     return forms
 
@@ -238,14 +242,17 @@ def instruction_start(request, dossier_id):
 @require_POST
 def instruction_check(request, dossier_id):
     dossier = _get_dossier_for_staff(request.user, dossier_id)
-    form = CheckForm(request.POST)
+    step = request.POST.get("step", "")
+    form = CheckForm(request.POST, auto_id=f"check_{step if step in InstructionCheck.Step.values else 'x'}_%s")
     if form.is_valid():
         try:
             check = services.instruction_check_record(dossier=dossier, by=request.user, **form.cleaned_data)
         except (ApplicationError, ValidationError) as error:
             add_form_error(form, error)
         else:
-            messages.success(request, f"Contrôle enregistré : {check.get_step_display()} — {check.get_outcome_display()}.")
+            messages.success(
+                request, f"Contrôle enregistré : {check.get_step_display()} — {check.get_outcome_display()}."
+            )
             return redirect(reverse("funding:instruction_dossier", kwargs={"dossier_id": dossier.pk}) + "#instruction")
     return render_instruction_dossier(request, dossier, check_form=form, status=400)
 
@@ -299,7 +306,9 @@ def instruction_inadmissible(request, dossier_id):
         except (ApplicationError, ValidationError) as error:
             add_form_error(form, error)
         else:
-            messages.success(request, f"Le dossier {dossier.reference} est déclaré irrecevable ; le porteur est informé.")
+            messages.success(
+                request, f"Le dossier {dossier.reference} est déclaré irrecevable ; le porteur est informé."
+            )
             return redirect("funding:instruction_dossier", dossier_id=dossier.pk)
     return render_instruction_dossier(request, dossier, inadmissible_form=form, status=400)
 
@@ -340,4 +349,3 @@ def instruction_pdf(request, dossier_id):
     response["Content-Disposition"] = f'attachment; filename="dossier-{dossier.reference}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
-

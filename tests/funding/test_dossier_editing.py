@@ -61,7 +61,11 @@ def test_numbers_are_per_region_and_year_and_stable(wave, structure, coordinator
         # A deleted draft does not give its number to the next one.
         services.dossier_delete_draft(dossier=first, by=coordinator)
         third = services.dossier_create(campaign=wave.campaign, structure=structure, by=coordinator)
-    assert [first.reference, second.reference, cvl.reference] == ["AMI-PACA-2025-001", "AMI-PACA-2025-002", "AMI-CVL-2025-001"]
+    assert [first.reference, second.reference, cvl.reference] == [
+        "AMI-PACA-2025-001",
+        "AMI-PACA-2025-002",
+        "AMI-CVL-2025-001",
+    ]
     assert third.reference == "AMI-PACA-2025-003"
 
 
@@ -149,7 +153,10 @@ def test_start_page_opens_a_dossier(client, wave, structure, coordinator):
 
 
 def _missing(dossier):
-    return {status.section.key: [item.message for item in status.missing] for status in dossier_completeness(dossier).sections}
+    return {
+        status.section.key: [item.message for item in status.missing]
+        for status in dossier_completeness(dossier).sections
+    }
 
 
 def test_a_complete_dossier_has_nothing_missing():
@@ -308,7 +315,9 @@ def test_attachments_are_checked_by_content(client, draft, coordinator):
         "application/pdf",
         len(MINIMAL_PDF),
     )
-    download = client.get(reverse("funding:dossier_attachment_download", kwargs={"dossier_attachment_id": attachment.pk}))
+    download = client.get(
+        reverse("funding:dossier_attachment_download", kwargs={"dossier_attachment_id": attachment.pk})
+    )
     assert b"".join(download.streaming_content) == MINIMAL_PDF
     delete = reverse("funding:dossier_attachment_delete", kwargs={"dossier_attachment_id": attachment.pk})
     assert client.post(delete).status_code == 302

@@ -53,12 +53,16 @@ def test_each_transition_is_made_by_its_roles_only(from_state, to_state):
     others = sorted({Role.COORDINATOR, Role.INSTRUCTOR, Role.REGION_ADMIN, Role.COMMITTEE_MEMBER} - roles)
     for role in others:
         with pytest.raises(ApplicationError) as refused:
-            dossier_transition(dossier=dossier, to_state=to_state, by=_holder(dossier, role), **_extra_fields(to_state))
+            dossier_transition(
+                dossier=dossier, to_state=to_state, by=_holder(dossier, role), **_extra_fields(to_state)
+            )
         assert refused.value.code == "forbidden", role
     # The same role in another region (or another structure) is refused too.
     elsewhere = DossierFactory(structure__region=RegionFactory(code="CVL"))
-    outsider = coordinator_of(elsewhere.structure) if Role.COORDINATOR in roles else agent_of(
-        elsewhere.campaign.region, sorted(roles)[0]
+    outsider = (
+        coordinator_of(elsewhere.structure)
+        if Role.COORDINATOR in roles
+        else agent_of(elsewhere.campaign.region, sorted(roles)[0])
     )
     with pytest.raises(ApplicationError):
         dossier_transition(dossier=dossier, to_state=to_state, by=outsider, **_extra_fields(to_state))
@@ -74,9 +78,7 @@ def test_each_transition_is_made_by_its_roles_only(from_state, to_state):
 @pytest.mark.parametrize("from_state", ALL_STATES)
 def test_transitions_outside_the_table_are_refused(from_state):
     dossier = _dossier_in(from_state)
-    superuser_like = {
-        role: _holder(dossier, role) for role in (Role.COORDINATOR, Role.INSTRUCTOR, Role.REGION_ADMIN)
-    }
+    superuser_like = {role: _holder(dossier, role) for role in (Role.COORDINATOR, Role.INSTRUCTOR, Role.REGION_ADMIN)}
     for to_state in ALL_STATES:
         if (from_state, to_state) in TRANSITIONS:
             continue
@@ -166,8 +168,9 @@ def test_instruction_guards(submitted, instructor, coordinator):
     assert Dossier.objects.get(pk=submitted.pk).state == S.TO_COMMITTEE
 
 
-def test_inadmissible_needs_a_reason_and_informs_the_coordinator(submitted, instructor, coordinator, mailoutbox,
-                                                                  django_capture_on_commit_callbacks):
+def test_inadmissible_needs_a_reason_and_informs_the_coordinator(
+    submitted, instructor, coordinator, mailoutbox, django_capture_on_commit_callbacks
+):
     services.dossier_start_instruction(dossier=submitted, by=instructor)
     with pytest.raises(ApplicationError) as refused:
         services.dossier_declare_inadmissible(dossier=submitted, by=instructor, reason=" ")

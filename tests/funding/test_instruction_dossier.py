@@ -85,9 +85,12 @@ def test_scoping(client, dossier, instructor, coordinator):
     client.force_login(instructor)
     assert client.get(url("instruction_dossier", draft)).status_code == 404
     draft_attachment = draft.attachments.get()
-    assert client.get(
-        reverse("funding:dossier_attachment_download", kwargs={"dossier_attachment_id": draft_attachment.pk})
-    ).status_code == 404
+    assert (
+        client.get(
+            reverse("funding:dossier_attachment_download", kwargs={"dossier_attachment_id": draft_attachment.pk})
+        ).status_code
+        == 404
+    )
     assert client.get(url("instruction_dossier", dossier)).status_code == 200
     response = client.get(download)
     assert response.status_code == 200
@@ -165,7 +168,9 @@ def test_complement_loop(client, dossier, instructor, coordinator, django_captur
     page = text(client.get(url("instruction_dossier", dossier)))
     assert "Modifié depuis le dépôt" in page and "répartition prévue de la subvention" in page
     for step in ("administrative", "completeness", "fit_to_needs"):
-        response = client.post(url("instruction_check", dossier), {"step": step, "outcome": "ok", "motive": "Conforme"})
+        response = client.post(
+            url("instruction_check", dossier), {"step": step, "outcome": "ok", "motive": "Conforme"}
+        )
         assert response.status_code == 302, step
     assert client.post(url("instruction_admissible", dossier), {"motive": ""}).status_code == 302
     assert Dossier.objects.get(pk=dossier.pk).state == S.ADMISSIBLE
@@ -176,7 +181,9 @@ def test_complement_loop(client, dossier, instructor, coordinator, django_captur
 def test_refusals_are_shown_not_raised(client, dossier, instructor):
     client.force_login(instructor)
     # Not started yet: a check is refused with a message and a 400, never a 500.
-    response = client.post(url("instruction_check", dossier), {"step": "administrative", "outcome": "ok", "motive": "x"})
+    response = client.post(
+        url("instruction_check", dossier), {"step": "administrative", "outcome": "ok", "motive": "x"}
+    )
     assert response.status_code == 400
     assert "pendant l'instruction" in text(response)
     response = client.post(url("instruction_admissible", dossier), {})

@@ -62,10 +62,14 @@ def instructor(wave):
 
 
 def _dossier(wave, state=S.SUBMITTED, **kwargs):
-    structure_kwargs = {key[len("structure__") :]: kwargs.pop(key) for key in list(kwargs) if key.startswith("structure__")}
+    structure_kwargs = {
+        key[len("structure__") :]: kwargs.pop(key) for key in list(kwargs) if key.startswith("structure__")
+    }
     structure = StructureFactory(region=wave.campaign.region, **structure_kwargs)
     extra = {"inadmissibility_reason": "Hors délai"} if state == S.INADMISSIBLE else {}
-    return DossierFactory(wave=wave, structure=structure, submitted=True, answered=True, state=state, **extra, **kwargs)
+    return DossierFactory(
+        wave=wave, structure=structure, submitted=True, answered=True, state=state, **extra, **kwargs
+    )
 
 
 def _references(response):
@@ -96,7 +100,10 @@ def test_filters_search_counts_and_sort(client, wave, instructor):
         drafting_support_requested=True,
     )
     national = _dossier(wave, S.UNDER_INSTRUCTION, reference="AMI-PACA-2025-004")
-    national.protocol.kind, national.protocol.national_protocol = "national", ProtocolFactory(national=True).national_protocol
+    national.protocol.kind, national.protocol.national_protocol = (
+        "national",
+        ProtocolFactory(national=True).national_protocol,
+    )
     national.protocol.save()
     client.force_login(instructor)
 
@@ -170,7 +177,8 @@ def test_bulk_action_applies_to_each_dossier_on_its_own(client, wave, instructor
     assert Dossier.objects.get(pk=foreign.pk).state == S.ADMISSIBLE
     # An external "next" is ignored.
     response = client.post(
-        reverse("funding:instruction_bulk"), {"action": "start_instruction", "dossiers": [ready.pk], "next": "https://evil.example"}
+        reverse("funding:instruction_bulk"),
+        {"action": "start_instruction", "dossiers": [ready.pk], "next": "https://evil.example"},
     )
     assert response.url == URL
 
