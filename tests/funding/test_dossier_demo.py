@@ -61,6 +61,8 @@ def test_dossiers_in_every_state(demo):
 def _ok(client, url, text=None):
     response = client.get(url)
     assert response.status_code == 200, url
+    if response.streaming:
+        b"".join(response.streaming_content)  # reading it to the end closes the file (test client)
     if text:
         assert text in html.unescape(response.content.decode()), url
     return response

@@ -94,7 +94,7 @@ def test_scoping(client, dossier, instructor, coordinator):
     assert client.get(url("instruction_dossier", dossier)).status_code == 200
     response = client.get(download)
     assert response.status_code == 200
-    response.close()
+    assert b"".join(response.streaming_content).startswith(b"%PDF")  # read to the end: the file is closed
 
 
 def test_private_notes_are_hidden_from_coordinators(client, dossier, instructor, coordinator):
