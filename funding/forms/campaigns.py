@@ -1,10 +1,13 @@
 """Forms of the region administrator: a campaign (without its scoring grid, edited by the committee screens) and
 its waves. Dates and times are typed in Paris time and stored aware."""
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 
 from funding.models import Campaign, Wave
-from portal.forms import PortalModelForm
+from portal.forms import PortalForm, PortalModelForm
 from portal.models import StructureKind
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -58,3 +61,18 @@ class WaveForm(PortalModelForm):
             "deadline": "Heure de Paris. Pour une limite à 08:00, un dossier déposé à 07:59:59 est accepté, à "
             "08:00:00 il est refusé.",
         }
+
+
+class PublishForm(PortalForm):
+    published_at = forms.DateTimeField(
+        label="Date de publication",
+        required=False,
+        widget=DATETIME_INPUT,
+        help_text="Heure de Paris. Laissez vide pour publier maintenant ; une date future programme la publication.",
+    )
+
+    def clean_published_at(self):
+        moment = self.cleaned_data["published_at"]
+        if moment is not None and moment < timezone.now() - datetime.timedelta(minutes=1):
+            raise forms.ValidationError("La date de publication ne peut pas être passée.")
+        return moment

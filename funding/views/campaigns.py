@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from funding.forms.campaigns import CampaignForm, WaveForm
+from funding.forms.campaigns import CampaignForm, PublishForm, WaveForm
 from funding.models import Campaign, Criterion, DossierState, Wave
 from funding.services import campaigns as services
 from funding.views.common import add_form_error, optional_url
@@ -104,6 +104,7 @@ def campaign_detail(request, campaign_id):
             "grid": _grid(campaign),
             "counts": [(state.label, counts[state.value]) for state in DossierState if counts.get(state.value)],
             "is_admin": is_admin,
+            "publish_form": PublishForm(initial={"published_at": campaign.published_at}),
             "grid_url": optional_url("funding:campaign_grid", campaign_id=campaign.pk),
             "now": timezone.now(),
         },
@@ -135,12 +136,19 @@ def campaign_edit(request, campaign_id):
 @require_POST
 def campaign_publish(request, campaign_id):
     campaign = _get_campaign_for_user(request.user, campaign_id)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("funding:campaign_detail", campaign_id=campaign.pk)
     try:
-        services.campaign_publish(campaign=campaign, by=request.user)
+        campaign = services.campaign_publish(campaign=campaign, by=request.user, at=form.cleaned_data["published_at"])
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "La campagne est publiée : elle figure sur la page publique de l'ARS.")
+        if campaign.is_published:
+            messages.success(request, "La campagne est publiée : elle figure sur la page publique de l'ARS.")
+        else:
+            messages.success(request, "La publication de la campagne est programmée.")
     return redirect("funding:campaign_detail", campaign_id=campaign.pk)
 
 

@@ -215,3 +215,18 @@ def test_coordinators_home_lists_the_published_campaigns_of_their_region(client,
     assert "AMI PACA en préparation" not in home
     assert "AMI Centre-Val de Loire" not in home
     assert "Mes candidatures" in home
+
+
+def test_publication_can_be_scheduled_not_backdated(client, paca, admin):
+    campaign = CampaignFactory(region=paca, created_by=admin, published_at=None, description="<p>AMI</p>")
+    WaveFactory(campaign=campaign)
+    client.force_login(admin)
+    publish = reverse("funding:campaign_publish", kwargs={"campaign_id": campaign.pk})
+    client.post(publish, {"published_at": "2020-01-01T09:00"})
+    campaign.refresh_from_db()
+    assert campaign.published_at is None
+    client.post(publish, {"published_at": "2099-01-04T09:00"})
+    campaign.refresh_from_db()
+    assert campaign.published_at == datetime.datetime(2099, 1, 4, 9, 0, tzinfo=PARIS)
+    assert not campaign.is_published
+    assert client.get(reverse("funding:public_campaign", kwargs={"campaign_id": campaign.pk})).status_code == 404
