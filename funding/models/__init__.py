@@ -8,15 +8,11 @@ from funding.models.committee import (
     ReviewState,
     Score,
 )
-from funding.models.dossier import (
-    DECIDED_STATES,
-    INSTRUCTION_STATES,
-    AttachmentKind,
+from funding.models.dossier import DECIDED_STATES, INSTRUCTION_STATES, AttachmentKind, Dossier, DossierState
+from funding.models.dossier_parts import (
     ComplementRequest,
-    Dossier,
     DossierAttachment,
     DossierMessage,
-    DossierState,
     DossierTransition,
     InstructionCheck,
     InstructionNote,
