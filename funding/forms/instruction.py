@@ -46,6 +46,7 @@ class InstructionFilterForm(PortalForm):
     def __init__(self, *args, campaigns, departements, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = campaigns
+        self.fields["campaign"].empty_label = "Toutes"
         self.fields["departement"].choices = [("", "Tous"), *((code, code) for code in departements)]
 
     def _value(self, name):

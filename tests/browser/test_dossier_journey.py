@@ -97,6 +97,8 @@ def test_dossier_journey(page: Page, browser: Browser, world):
     ars = browser.new_context().new_page()
     log_in(ars, base, world["instructor"].email, totp=True)
     ars.get_by_role("link", name="Instruction").first.click()
+    expect(ars.get_by_test_id("state-counts")).to_contain_text("Déposé : 1")
+    screenshot(ars, "instruction-liste")
     ars.get_by_role("link", name=dossier.reference).click()
     instruction = InstructionPage(ars)
     ars.get_by_role("button", name="Commencer l'instruction").click()
