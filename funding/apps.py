@@ -9,6 +9,10 @@ class FundingConfig(AppConfig):
         from portal import navigation
         from portal.roles import AGENCY_ROLES, Role
 
+        # Dossiers and instruction area.
+        navigation.register("Mes candidatures", "funding:my_dossiers", {Role.COORDINATOR}, order=20)
+        navigation.register("Campagnes AMI", "funding:campaign_list", {Role.REGION_ADMIN, Role.INSTRUCTOR}, order=25)
+        navigation.register("Instruction", "funding:instruction_list", {Role.INSTRUCTOR, Role.REGION_ADMIN}, order=30)
         # Committee area.
         navigation.register("Commission de sélection", "funding:committee_home", {Role.REGION_ADMIN}, order=40)
         navigation.register("Mes évaluations", "funding:review_list", {Role.COMMITTEE_MEMBER}, order=41)

@@ -6,6 +6,8 @@ history, and records a ``DossierTransition`` (who, when, why). Services add thei
 completeness, quota) before calling it.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,8 +61,13 @@ def _holds(user, dossier: Dossier, roles: frozenset[str]) -> bool:
 
 
 @transaction.atomic
-def dossier_transition(*, dossier: Dossier, to_state: str, by, motive: str = "", **fields) -> Dossier:
-    """Move ``dossier`` to ``to_state``; ``fields`` are saved with it (e.g. submitted_at, inadmissibility_reason)."""
+def dossier_transition(
+    *, dossier: Dossier, to_state: str, by, motive: str = "", at: datetime | None = None, **fields
+) -> Dossier:
+    """Move ``dossier`` to ``to_state``; ``fields`` are saved with it (e.g. submitted_at, inadmissibility_reason).
+
+    ``at`` dates the transition (now by default; the demo passes its historical dates).
+    """
     locked = Dossier.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=dossier.pk)
     from_state = locked.state
     roles = TRANSITIONS.get((from_state, to_state))
@@ -77,7 +84,7 @@ def dossier_transition(*, dossier: Dossier, to_state: str, by, motive: str = "",
     locked.full_clean(exclude=["reference"], validate_unique=False)
     locked.save(update_fields=["state", "updated_at", *fields])
     DossierTransition.objects.create(
-        dossier=locked, from_state=from_state, to_state=to_state, by=by, at=timezone.now(), motive=motive
+        dossier=locked, from_state=from_state, to_state=to_state, by=by, at=at or timezone.now(), motive=motive
     )
     dossier.refresh_from_db()
     return locked

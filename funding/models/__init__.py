@@ -9,13 +9,11 @@ from funding.models.committee import (
     ReviewState,
     Score,
 )
-from funding.models.dossier import (
-    DECIDED_STATES,
+from funding.models.dossier import DECIDED_STATES, INSTRUCTION_STATES, AttachmentKind, Dossier, DossierState
+from funding.models.dossier_parts import (
     ComplementRequest,
-    Dossier,
     DossierAttachment,
     DossierMessage,
-    DossierState,
     DossierTransition,
     InstructionCheck,
     InstructionNote,
@@ -33,6 +31,8 @@ from funding.models.statement import (
 
 __all__ = [
     "DECIDED_STATES",
+    "INSTRUCTION_STATES",
+    "AttachmentKind",
     "Campaign",
     "CommitteeMeeting",
     "ComplementRequest",

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -28,6 +29,10 @@ class CampaignQuerySet(ScopedQuerySet):
 
     def published(self):
         return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
+
+    def open_at(self, moment):
+        """Campaigns with a wave accepting dossiers at ``moment``."""
+        return self.filter(waves__opens_at__lte=moment, waves__deadline__gt=moment).distinct()
 
 
 class PriorityRule(models.TextChoices):
@@ -86,9 +91,32 @@ class Campaign(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        from portal.models import StructureKind
+
+        unknown = set(self.eligible_structure_kinds or []) - set(StructureKind.values)
+        if unknown:
+            raise ValidationError({"eligible_structure_kinds": "Type de structure inconnu : " + ", ".join(unknown)})
+
     @property
     def is_published(self) -> bool:
         return self.published_at is not None and self.published_at <= timezone.now()
+
+    def wave_open_at(self, moment):
+        """The wave accepting dossiers at ``moment`` (waves never overlap), or None. Uses prefetched waves."""
+        return next((wave for wave in self.waves.all() if wave.is_open_at(moment)), None)
+
+    def next_wave_after(self, moment):
+        return next((wave for wave in self.waves.all() if wave.opens_at > moment), None)
+
+    def accepts(self, kind: str) -> bool:
+        return kind in (self.eligible_structure_kinds or [])
+
+    @property
+    def eligible_kinds_display(self) -> list[str]:
+        from portal.models import StructureKind
+
+        return [str(StructureKind(kind).label) for kind in self.eligible_structure_kinds if kind in StructureKind]
 
 
 class WaveQuerySet(ScopedQuerySet):
@@ -125,6 +153,15 @@ class Wave(models.Model):
 
     def __str__(self):
         return f"{self.campaign} — vague {self.number}"
+
+    def clean(self):
+        # The same rule as the exclusion constraint (PostgreSQL), as a form error.
+        if self.campaign_id and self.opens_at and self.deadline:
+            overlapping = Wave.objects.filter(
+                campaign_id=self.campaign_id, opens_at__lt=self.deadline, deadline__gt=self.opens_at
+            ).exclude(pk=self.pk)
+            if overlapping.exists():
+                raise ValidationError("Les vagues d'une même campagne ne peuvent pas se chevaucher.")
 
     def is_open_at(self, moment) -> bool:
         return self.opens_at <= moment < self.deadline

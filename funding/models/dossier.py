@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -24,6 +25,25 @@ class DossierState(models.TextChoices):
 
 
 DECIDED_STATES = {DossierState.SELECTED, DossierState.WAITING_LIST, DossierState.NOT_SELECTED}
+# States in which the instructor works on the dossier (checks, complements, notes).
+INSTRUCTION_STATES = {
+    DossierState.SUBMITTED,
+    DossierState.UNDER_INSTRUCTION,
+    DossierState.COMPLEMENT_REQUESTED,
+    DossierState.COMPLEMENT_PROVIDED,
+}
+
+
+class AttachmentKind(models.TextChoices):
+    HEALTH_PROJECT = "health_project", "Projet de santé de la structure"
+    PROTOCOL = "protocol", "Protocole ou document de travail"
+    TEAM = "team", "Engagements des professionnels"
+    TRAINING = "training", "Programme ou attestation de formation"
+    OTHER = "other", "Autre pièce"
+
+    @classmethod
+    def required(cls) -> tuple[str, ...]:
+        return (cls.HEALTH_PROJECT,)
 
 
 class DossierQuerySet(ScopedQuerySet):
@@ -44,6 +64,29 @@ class DossierQuerySet(ScopedQuerySet):
     def submitted(self):
         return self.exclude(state=DossierState.DRAFT)
 
+    def with_list_relations(self):
+        return self.select_related("campaign", "wave", "structure", "protocol")
+
+    def search(self, text: str):
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(reference__icontains=text)
+            | Q(structure__name__icontains=text)
+            | Q(structure__finess__startswith=text)
+            | Q(structure__commune__icontains=text)
+            | Q(protocol__code__icontains=text)
+        )
+
+    def in_priority_zone(self, zone: str):
+        """Dossiers declaring the zone (zip, zac, qpv), or any of them with ``zone="any"``."""
+        if zone == "any":
+            return self.filter(Q(in_zip=True) | Q(in_zac=True) | Q(in_qpv=True))
+        if zone in {"zip", "zac", "qpv"}:
+            return self.filter(**{f"in_{zone}": True})
+        return self
+
 
 class Dossier(models.Model):
     """An application (dossier de candidature, annex 1 of the AMI) filed by a structure's coordinator.
@@ -59,11 +102,17 @@ class Dossier(models.Model):
     state = models.CharField("état", max_length=24, choices=DossierState.choices, default=DossierState.DRAFT)
     # Section "Le protocole": a protocol drafted in the portal, or a request for stage-1 drafting support.
     protocol = models.ForeignKey(
-        "protocols.Protocol", null=True, blank=True, on_delete=models.PROTECT, related_name="dossiers"
+        "protocols.Protocol",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name="protocole",
     )
     drafting_support_requested = models.BooleanField(
         "demande d'accompagnement à la rédaction (étape 1)", default=False
     )
+    drafting_support_needs = models.TextField("accompagnement attendu de l'ARS", blank=True)
     # Section "Identité de la structure" (prefilled from the structure; contact of the project).
     contact_name = models.CharField("personne référente du projet", max_length=200, blank=True)
     contact_email = models.EmailField("e-mail du référent", blank=True)
@@ -74,6 +123,12 @@ class Dossier(models.Model):
     in_zac = models.BooleanField("zone d'action complémentaire (ZAC)", default=False)
     in_qpv = models.BooleanField("quartier prioritaire de la politique de la ville (QPV)", default=False)
     # Sections of the project.
+    team_description = models.TextField(
+        "composition de l'équipe : précisions",
+        blank=True,
+        help_text="Professionnels pressentis, temps dédié, organisation ; obligatoire si le protocole n'a pas "
+        "encore d'équipe.",
+    )
     territory_needs = models.TextField("besoins du territoire et projet de santé", blank=True)
     delegation_modalities = models.TextField("modalités de délégation de tâches", blank=True)
     training_modalities = models.TextField("modalités de mise en œuvre de la formation", blank=True)
@@ -97,6 +152,7 @@ class Dossier(models.Model):
     snapshot_sha256 = models.CharField(max_length=64, blank=True)
     receipt = models.FileField("récépissé de dépôt", upload_to=private_upload_to("recepisses-ami"), blank=True)
     receipt_sha256 = models.CharField(max_length=64, blank=True)
+    receipt_sent_at = models.DateTimeField("récépissé envoyé le", null=True, blank=True)
     inadmissibility_reason = models.TextField("motif d'irrecevabilité", blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = models.TextField("motif du retrait", blank=True)
@@ -120,6 +176,16 @@ class Dossier(models.Model):
                 violation_error_message="Indiquez le motif d'irrecevabilité.",
             ),
             models.CheckConstraint(
+                condition=~Q(state=DossierState.WITHDRAWN) | Q(withdrawn_at__isnull=False),
+                name="dossier_withdrawn_has_date",
+            ),
+            models.UniqueConstraint(
+                fields=["wave", "protocol"],
+                condition=Q(protocol__isnull=False) & ~Q(state=DossierState.WITHDRAWN),
+                name="dossier_one_per_protocol_and_wave",
+                violation_error_message="Ce protocole fait déjà l'objet d'un dossier dans cette vague de l'AMI.",
+            ),
+            models.CheckConstraint(
                 condition=Q(delegant_share_percent__isnull=True)
                 | Q(delegate_share_percent__isnull=True)
                 | Q(delegant_share_percent__lte=100, delegate_share_percent__lte=100),
@@ -133,6 +199,14 @@ class Dossier(models.Model):
     def __str__(self):
         return f"{self.reference} — {self.structure.name}"
 
+    def clean(self):
+        if self.protocol_id and self.structure_id:
+            protocol = self.protocol
+            if self.structure_id not in (protocol.structure_id, protocol.implementing_structure_id):
+                raise ValidationError({"protocol": "Ce protocole n'est pas celui de la structure candidate."})
+        if self.wave_id and self.campaign_id and self.wave.campaign_id != self.campaign_id:
+            raise ValidationError({"wave": "Cette vague appartient à une autre campagne."})
+
     @property
     def is_editable(self) -> bool:
         return self.state == DossierState.DRAFT or (
@@ -140,155 +214,20 @@ class Dossier(models.Model):
         )
 
     @property
+    def editable_sections(self) -> list[str]:
+        """Keys of the sections the coordinator may change now: all of a draft, the reopened ones later."""
+        from funding.dossier_sections import SECTIONS
+
+        if self.state == DossierState.DRAFT:
+            return [section.key for section in SECTIONS]
+        if self.state == DossierState.COMPLEMENT_REQUESTED:
+            return list(self.reopened_sections)
+        return []
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state != DossierState.DRAFT
+
+    @property
     def priority_zones(self) -> list[str]:
         return [label for flag, label in ((self.in_zip, "ZIP"), (self.in_zac, "ZAC"), (self.in_qpv, "QPV")) if flag]
-
-
-class DossierChildQuerySet(ScopedQuerySet):
-    region_path = "dossier__campaign__region"
-    structure_path = "dossier__structure"
-    structure_roles = frozenset({Role.COORDINATOR})
-
-
-class DossierAttachment(models.Model):
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="attachments")
-    section = models.CharField("rubrique", max_length=40, blank=True)
-    label = models.CharField("intitulé", max_length=200)
-    file = models.FileField(upload_to=private_upload_to("pieces-ami"))
-    original_name = models.CharField(max_length=150)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    objects = DossierChildQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "pièce jointe"
-        ordering = ["dossier", "uploaded_at"]
-
-    def __str__(self):
-        return self.label
-
-
-class DossierTransition(models.Model):
-    """The business story of a dossier: every state change, who made it, when and why."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(max_length=24, choices=DossierState.choices)
-    to_state = models.CharField(max_length=24, choices=DossierState.choices)
-    by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    motive = models.TextField("motif", blank=True)
-
-    objects = DossierChildQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "changement d'état"
-        ordering = ["dossier", "at", "id"]
-
-    def __str__(self):
-        return f"{self.dossier.reference} : {self.from_state} → {self.to_state}"
-
-
-class InstructionNoteQuerySet(DossierChildQuerySet):
-    """Private notes: ARS staff only, never the coordinators."""
-
-    structure_path = None
-
-
-class InstructionNote(models.Model):
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
-    body = models.TextField("note")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = InstructionNoteQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "note privée d'instruction"
-        ordering = ["dossier", "created_at"]
-
-    def __str__(self):
-        return f"Note sur {self.dossier.reference}"
-
-
-class DossierMessage(models.Model):
-    """A message between the ARS and the coordinator, threaded, with an optional attachment."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="messages")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies")
-    author = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
-    body = models.TextField("message")
-    attachment = models.FileField(upload_to=private_upload_to("messages"), blank=True)
-    attachment_name = models.CharField(max_length=150, blank=True)
-    attachment_sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = DossierChildQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "message"
-        ordering = ["dossier", "created_at"]
-
-    def __str__(self):
-        return f"Message sur {self.dossier.reference}"
-
-
-class ComplementRequest(models.Model):
-    """The ARS asks for complements: a list of items, a due date; only the named sections reopen."""
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="complement_requests")
-    items = models.JSONField("pièces et informations demandées", default=list)
-    sections = models.JSONField("rubriques rouvertes", default=list)
-    message = models.TextField("message", blank=True)
-    due_on = models.DateField("à fournir avant le")
-    requested_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    answer = models.TextField("réponse du porteur", blank=True)
-    answered_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
-
-    objects = DossierChildQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "demande de compléments"
-        verbose_name_plural = "demandes de compléments"
-        ordering = ["dossier", "requested_at"]
-
-    def __str__(self):
-        return f"Compléments demandés sur {self.dossier.reference}"
-
-
-class InstructionCheck(models.Model):
-    """One step of instruction: administrative regularity, completeness, fit to the needs."""
-
-    class Step(models.TextChoices):
-        ADMINISTRATIVE = "administrative", "Régularité administrative"
-        COMPLETENESS = "completeness", "Complétude du dossier"
-        FIT_TO_NEEDS = "fit_to_needs", "Adéquation de la réponse aux besoins"
-
-    class Outcome(models.TextChoices):
-        OK = "ok", "Conforme"
-        KO = "ko", "Non conforme"
-
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="checks")
-    step = models.CharField("étape", max_length=20, choices=Step.choices)
-    outcome = models.CharField("résultat", max_length=2, choices=Outcome.choices)
-    motive = models.TextField("motif")
-    checked_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
-    checked_at = models.DateTimeField(default=timezone.now)
-
-    objects = InstructionNoteQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = "étape d'instruction"
-        constraints = [models.UniqueConstraint(fields=["dossier", "step"], name="instruction_check_unique")]
-
-    def __str__(self):
-        return f"{self.get_step_display()} : {self.get_outcome_display()}"

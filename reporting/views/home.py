@@ -1,7 +1,9 @@
 from django.shortcuts import render
 
+from funding.models import Campaign, Dossier
 from portal.access import get_scope
 from portal.models import Invitation, Professional, Region, Structure
+from portal.roles import Role
 
 
 def home(request):
@@ -19,4 +21,21 @@ def home(request):
         "missing_identity": scope.has_role("professional")
         and not Professional.objects.filter(user=request.user).exists(),
     }
+    if scope.has_role(Role.COORDINATOR):
+        context.update(_coordinator_blocks(request.user))
     return render(request, "reporting/home.html", context)
+
+
+def _coordinator_blocks(user) -> dict:
+    """Published AMI campaigns of the coordinator's regions, and the latest dossiers of their structures."""
+    coordinator = [Role.COORDINATOR]
+    return {
+        "published_campaigns": Campaign.objects.visible_to(user, roles=coordinator)
+        .published()
+        .select_related("region")
+        .prefetch_related("waves")
+        .order_by("-published_at")[:6],
+        "recent_dossiers": Dossier.objects.visible_to(user, roles=coordinator)
+        .select_related("structure", "campaign")
+        .order_by("-created_at")[:5],
+    }

@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from funding.models import (
     Criterion,
     Decision,
     Dossier,
+    DossierAttachment,
     DossierState,
     Grant,
     InterventionEligibility,
@@ -23,6 +25,8 @@ from tests.portal.factories import RegionFactory, StructureFactory, UserFactory
 from tests.protocols.factories import ProtocolFactory
 
 PARIS = ZoneInfo("Europe/Paris")
+# The smallest file the upload check accepts as a PDF (it looks at the content, not the name).
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
@@ -73,6 +77,7 @@ class DossierFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Dossier
+        skip_postgeneration_save = True
 
     structure = factory.SubFactory(StructureFactory)
     wave = factory.SubFactory(WaveFactory, campaign__region=factory.SelfAttribute("...structure.region"))
@@ -88,6 +93,47 @@ class DossierFactory(factory.django.DjangoModelFactory):
             snapshot={"demo": True},
             snapshot_sha256="0" * 64,
         )
+        # Every answer of the form filled (the team is described; add the health project to be complete).
+        answered = factory.Trait(
+            contact_name="Claire Martin",
+            contact_email="coordination@exemple.fr",
+            contact_phone="04 91 00 00 00",
+            territory_description="Quartiers nord de Marseille, 35 000 habitants, deux médecins partis en 2024.",
+            team_description="Un médecin délégant, deux infirmiers et un pharmacien délégués.",
+            territory_needs="Suivi des patients hypertendus sans médecin traitant disponible.",
+            delegation_modalities="Consultation infirmière protocolisée, avis du médecin sous 24 h.",
+            training_modalities="Dix heures de formation par le médecin délégant avant toute intervention.",
+            quality_approach="Revue mensuelle des dossiers, déclaration des événements indésirables.",
+            monitoring_evaluation="Nombre de patients suivis, délais, réorientations ; bilan semestriel.",
+            expected_interventions_per_year=600,
+            subsidy_sharing="Répartition au temps passé, revue chaque année en réunion d'équipe.",
+            delegant_share_percent=40,
+            delegate_share_percent=60,
+        )
+        # Answered and with the health project joined: ready to submit.
+        complete = factory.Trait(
+            answered=True,
+            health_project=factory.RelatedFactory(
+                "tests.funding.factories.DossierAttachmentFactory", factory_related_name="dossier"
+            ),
+        )
+
+
+class DossierAttachmentFactory(factory.django.DjangoModelFactory):
+    """The structure's health project as a (tiny) PDF."""
+
+    class Meta:
+        model = DossierAttachment
+
+    dossier = factory.SubFactory(DossierFactory)
+    kind = "health_project"
+    label = "Projet de santé"
+    file = factory.django.FileField(filename="projet-de-sante.pdf", data=MINIMAL_PDF)
+    original_name = "projet-de-sante.pdf"
+    content_type = "application/pdf"
+    size = len(MINIMAL_PDF)
+    sha256 = hashlib.sha256(MINIMAL_PDF).hexdigest()
+    uploaded_by = factory.SelfAttribute("dossier.created_by")
 
 
 class ReviewAssignmentFactory(factory.django.DjangoModelFactory):
