@@ -14,16 +14,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quiet-accounts", action="store_true", help="Ne pas afficher les comptes de démo.")
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Demo objects go through the real services, which notify people by e-mail: nobody is to be written to
+        # about demo data, so the e-mails of the seeding are kept in memory and dropped.
+        previous_backend = settings.EMAIL_BACKEND
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        try:
+            self.seed()
+        finally:
+            settings.EMAIL_BACKEND = previous_backend
+        if not options["quiet_accounts"]:
+            self.print_accounts()
+
+    @transaction.atomic
+    def seed(self):
         # Each layer seeds its own objects, bottom-up, and hands what it made to the next one; every seeder looks
         # objects up by natural key before creating them, so a second run writes nothing.
         context = portal_demo.seed()
         context = protocols_demo.seed(context)
         context = funding_demo.seed(context)
         reporting_demo.seed(context)
-        if not options["quiet_accounts"]:
-            self.print_accounts()
 
     def print_accounts(self):
         write = self.stdout.write
