@@ -1,6 +1,7 @@
 """The committee's sitting: ranking (ties, priority rules, spread), constant query count, decisions and quota,
 minutes and letters (text extracted from the PDFs)."""
 
+import datetime
 import io
 from decimal import Decimal
 
@@ -281,7 +282,12 @@ def test_decision_guards():
         decision_record(dossier=dossier, outcome="selected", motive=" ", by=world.admin, meeting=meeting)
     with pytest.raises(ApplicationError):
         decision_record(dossier=dossier, outcome="selected", motive="x", by=world.members[0], meeting=meeting)
-    other_wave = WaveFactory(campaign=world.campaign, number=2)
+    other_wave = WaveFactory(
+        campaign=world.campaign,
+        number=2,
+        opens_at=world.campaign.waves.get(number=1).deadline,
+        deadline=world.campaign.waves.get(number=1).deadline + datetime.timedelta(days=60),
+    )
     other_meeting = committee_services.meeting_save(
         wave=other_wave, by=world.admin, held_on=meeting.held_on, members_present=[world.admin]
     )

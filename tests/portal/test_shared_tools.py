@@ -96,7 +96,8 @@ def test_xlsx_export_has_a_sheet_per_view():
 def test_pdf_rendering_with_the_letterhead(tmp_path, settings):
     from tests.portal.factories import RegionFactory
 
-    region = RegionFactory(code="PACA", address="132 boulevard de Paris\n13003 Marseille")
+    region = RegionFactory(code="PACA")
+    region.address = "132 boulevard de Paris\n13003 Marseille"
     engine = settings.TEMPLATES[0]
     settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], tmp_path]}]
     (tmp_path / "doc.html").write_text(
