@@ -34,8 +34,9 @@ def test_paca_campaign_as_in_seed_000(demo):
 def test_dossiers_in_every_state(demo):
     states = dict(Dossier.objects.values_list("reference", "state"))
     assert states == {
-        keys.OLIVIERS_DOSSIER: DossierState.TO_COMMITTEE,
-        keys.PAYS_D_AIX_DOSSIER: DossierState.TO_COMMITTEE,
+        # The dossiers seeder leaves these two "to committee"; the committee seeder then decides them.
+        keys.OLIVIERS_DOSSIER: DossierState.SELECTED,
+        keys.PAYS_D_AIX_DOSSIER: DossierState.WAITING_LIST,
         keys.BELLE_DE_MAI_DOSSIER: DossierState.DRAFT,
         keys.VAL_DE_L_ARC_DOSSIER: DossierState.WITHDRAWN,
         keys.INADMISSIBLE_DOSSIER: DossierState.INADMISSIBLE,
@@ -50,6 +51,7 @@ def test_dossiers_in_every_state(demo):
         DossierState.UNDER_INSTRUCTION,
         DossierState.ADMISSIBLE,
         DossierState.TO_COMMITTEE,
+        DossierState.SELECTED,
     ]
     pays_d_aix = Dossier.objects.get(reference=keys.PAYS_D_AIX_DOSSIER)
     request = pays_d_aix.complement_requests.get()
