@@ -1,0 +1,223 @@
+"""Eligibility of interventions, computed in SQL over whole sets and stored in ``InterventionEligibility``.
+
+An intervention of grant G dated d is eligible iff every rule holds; otherwise its reason is the first failing rule:
+
+1. ``hors_subvention``: no grant of the structure for the protocol, or d outside [starts_on, ends_on];
+2. ``date_future``: d after today (Europe/Paris);
+3. ``protocole_non_declare``: no declaration deposited on or before d;
+4. ``protocole_suspendu``: d in a suspension window [starts_on, lifted_on);
+5. ``delegue_hors_equipe``: the delegate is not an accepted delegate of the team on d ([joined_on, left_on));
+6. ``delegue_non_forme``: no training of the delegate (as delegate of that protocol) completed on or before d;
+7. ``delegant_hors_equipe``: the delegant is not an accepted delegant of the team on d;
+8. ``doublon``: among the interventions that pass rules 1–7, every one of an episode (structure, protocol,
+   episode reference) but the first — earliest date, then first recorded (lowest id) — is a duplicate.
+
+Cancelled interventions have no eligibility row. A second contact is a field of the episode's row, never a row of
+its own, so it never earns a second payment.
+
+One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` computes a whole scope (protocols, structures, a region or
+everything): a ``CASE`` of ``EXISTS`` per rule, then ``ROW_NUMBER()`` over the episodes for rule 8. Rows whose result
+did not change are not rewritten. The statement is plain SQL that PostgreSQL (tests, production) and SQLite ≥ 3.25
+(the demo of ``make run``) both run.
+"""
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from funding.models import ExclusionReason, Grant, InterventionEligibility
+from portal.models import Structure
+from protocols.models import (
+    Declaration,
+    Intervention,
+    MembershipStatus,
+    Suspension,
+    TeamMembership,
+    TeamRole,
+    Training,
+)
+
+R = ExclusionReason
+RULES_IN_ORDER = [
+    R.HORS_SUBVENTION,
+    R.DATE_FUTURE,
+    R.PROTOCOLE_NON_DECLARE,
+    R.PROTOCOLE_SUSPENDU,
+    R.DELEGUE_HORS_EQUIPE,
+    R.DELEGUE_NON_FORME,
+    R.DELEGANT_HORS_EQUIPE,
+    R.DOUBLON,
+]
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "eligibility": InterventionEligibility._meta.db_table,
+        "intervention": Intervention._meta.db_table,
+        "grant": Grant._meta.db_table,
+        "declaration": Declaration._meta.db_table,
+        "suspension": Suspension._meta.db_table,
+        "team": TeamMembership._meta.db_table,
+        "training": Training._meta.db_table,
+        "structure": Structure._meta.db_table,
+    }
+
+
+def _member_on_date(role: str) -> str:
+    person = "i.delegate_id" if role == TeamRole.DELEGATE else "i.delegant_id"
+    return (
+        "SELECT 1 FROM {team} m WHERE m.protocol_id = i.protocol_id AND m.professional_id = " + person + " "
+        f"AND m.role = '{role}' AND m.status = '{MembershipStatus.ACCEPTED}' AND m.joined_on <= i.performed_on "
+        "AND (m.left_on IS NULL OR m.left_on > i.performed_on)"
+    )
+
+
+RULES_SQL = f"""
+CASE
+  WHEN g.id IS NULL OR i.performed_on < g.starts_on OR i.performed_on > g.ends_on THEN '{R.HORS_SUBVENTION}'
+  WHEN i.performed_on > %s THEN '{R.DATE_FUTURE}'
+  WHEN NOT EXISTS (
+    SELECT 1 FROM {{declaration}} d WHERE d.protocol_id = i.protocol_id AND d.deposited_on <= i.performed_on
+  ) THEN '{R.PROTOCOLE_NON_DECLARE}'
+  WHEN EXISTS (
+    SELECT 1 FROM {{suspension}} s WHERE s.protocol_id = i.protocol_id AND s.starts_on <= i.performed_on
+    AND (s.lifted_on IS NULL OR s.lifted_on > i.performed_on)
+  ) THEN '{R.PROTOCOLE_SUSPENDU}'
+  WHEN NOT EXISTS ({_member_on_date(TeamRole.DELEGATE)}) THEN '{R.DELEGUE_HORS_EQUIPE}'
+  WHEN NOT EXISTS (
+    SELECT 1 FROM {{team}} m JOIN {{training}} t ON t.membership_id = m.id
+    WHERE m.protocol_id = i.protocol_id AND m.professional_id = i.delegate_id AND m.role = '{TeamRole.DELEGATE}'
+    AND m.status = '{MembershipStatus.ACCEPTED}' AND t.completed_on <= i.performed_on
+  ) THEN '{R.DELEGUE_NON_FORME}'
+  WHEN NOT EXISTS ({_member_on_date(TeamRole.DELEGANT)}) THEN '{R.DELEGANT_HORS_EQUIPE}'
+  ELSE ''
+END
+"""
+
+UPSERT_SQL = f"""
+INSERT INTO {{eligibility}} (intervention_id, grant_id, performed_on, is_eligible, reason, computed_at)
+SELECT ranked.id, ranked.grant_id, ranked.performed_on,
+       (ranked.rule_reason = '' AND ranked.episode_rank = 1),
+       CASE WHEN ranked.rule_reason <> '' THEN ranked.rule_reason
+            WHEN ranked.episode_rank > 1 THEN '{R.DOUBLON}'
+            ELSE '' END,
+       %s
+FROM (
+  SELECT base.*,
+         ROW_NUMBER() OVER (
+           PARTITION BY base.structure_id, base.protocol_id, base.episode_reference, base.rule_reason
+           ORDER BY base.performed_on, base.id
+         ) AS episode_rank
+  FROM (
+    SELECT i.id, i.structure_id, i.protocol_id, i.episode_reference, i.performed_on, g.id AS grant_id,
+           {RULES_SQL} AS rule_reason
+    FROM {{intervention}} i
+    LEFT JOIN {{grant}} g ON g.structure_id = i.structure_id AND g.protocol_id = i.protocol_id
+    WHERE i.cancelled_at IS NULL {{scope}}
+  ) base
+) ranked
+WHERE ranked.performed_on >= %s
+ON CONFLICT (intervention_id) DO UPDATE SET
+  grant_id = excluded.grant_id,
+  performed_on = excluded.performed_on,
+  is_eligible = excluded.is_eligible,
+  reason = excluded.reason,
+  computed_at = excluded.computed_at
+WHERE {{eligibility}}.is_eligible <> excluded.is_eligible
+   OR {{eligibility}}.reason <> excluded.reason
+   OR COALESCE({{eligibility}}.grant_id, 0) <> COALESCE(excluded.grant_id, 0)
+   OR {{eligibility}}.performed_on <> excluded.performed_on
+"""
+
+DELETE_CANCELLED_SQL = """
+DELETE FROM {eligibility} WHERE intervention_id IN (
+  SELECT i.id FROM {intervention} i WHERE i.cancelled_at IS NOT NULL {scope}
+)
+"""
+
+EARLIEST = datetime.date(1, 1, 1)
+
+
+def _scope_sql(protocol_ids, structure_ids, region_ids) -> tuple[str, list]:
+    clauses, params = [], []
+    for column, ids in (("i.protocol_id", protocol_ids), ("i.structure_id", structure_ids)):
+        if ids is not None:
+            ids = sorted(set(ids))
+            clauses.append(f"{column} IN ({', '.join(['%s'] * len(ids))})")
+            params += ids
+    if region_ids is not None:
+        ids = sorted(set(region_ids))
+        clauses.append(
+            f"i.structure_id IN (SELECT st.id FROM {{structure}} st WHERE st.region_id IN ({', '.join(['%s'] * len(ids))}))"
+        )
+        params += ids
+    return "".join(f" AND {clause}" for clause in clauses), params
+
+
+def recompute_eligibility(
+    *,
+    protocol_ids=None,
+    structure_ids=None,
+    region_ids=None,
+    since: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> int:
+    """Recompute the eligibility of every intervention in the scope; returns the number of rows written.
+
+    The scope is the intersection of the given filters (None: no filter; all None: every intervention). ``since``
+    limits the rows written to those dated on or after it (earlier ones cannot change: every rule looks at its own
+    date, and rule 8 only at earlier rows). Call it after changing a grant:
+    ``recompute_eligibility(structure_ids=[grant.structure_id])``.
+    """
+    if any(ids is not None and not list(ids) for ids in (protocol_ids, structure_ids, region_ids)):
+        return 0
+    today = today or timezone.localdate()
+    scope, scope_params = _scope_sql(protocol_ids, structure_ids, region_ids)
+    tables = _tables()
+    with transaction.atomic():
+        _lock_structures(protocol_ids, structure_ids, region_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                DELETE_CANCELLED_SQL.format(**tables, scope=scope.format(**tables)),
+                scope_params,
+            )
+            cursor.execute(
+                UPSERT_SQL.format(**tables, scope=scope.format(**tables)),
+                [timezone.now(), today, *scope_params, since or EARLIEST],
+            )
+            return max(cursor.rowcount, 0)
+
+
+def _lock_structures(protocol_ids, structure_ids, region_ids) -> None:
+    """Serialise recomputations of the same structures (two upserts of the same rows could otherwise deadlock)."""
+    if connection.vendor != "postgresql":
+        return  # SQLite has a single writer
+    structures = Structure.objects.all()
+    if structure_ids is not None:
+        structures = structures.filter(pk__in=structure_ids)
+    if region_ids is not None:
+        structures = structures.filter(region__in=region_ids)
+    if protocol_ids is not None:
+        carriers = Intervention.objects.filter(protocol_id__in=protocol_ids).values("structure_id")
+        structures = structures.filter(pk__in=carriers)
+    list(structures.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+
+
+def eligibility_refresh_due(*, today: datetime.date | None = None) -> int:
+    """Daily: interventions whose date has come stop being ``date_future``; any intervention that lacks its
+    eligibility row (an interrupted recomputation) gets one."""
+    today = today or timezone.localdate()
+    due = InterventionEligibility.objects.filter(reason=R.DATE_FUTURE, performed_on__lte=today).values_list(
+        "intervention__protocol_id", flat=True
+    )
+    missing = (
+        Intervention.objects.active()
+        .filter(Q(eligibility__isnull=True))
+        .values_list("protocol_id", flat=True)
+    )
+    protocol_ids = set(due.distinct()) | set(missing.distinct())
+    if not protocol_ids:
+        return 0
+    return recompute_eligibility(protocol_ids=protocol_ids, today=today)
