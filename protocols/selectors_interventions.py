@@ -19,9 +19,9 @@ def delegate_protocols(professional: Professional, day: datetime.date):
 
 
 def _team_professionals(protocol: Protocol, role: str):
-    members = TeamMembership.objects.filter(
-        protocol=protocol, role=role, status=MembershipStatus.ACCEPTED
-    ).values("professional_id")
+    members = TeamMembership.objects.filter(protocol=protocol, role=role, status=MembershipStatus.ACCEPTED).values(
+        "professional_id"
+    )
     return (
         Professional.objects.filter(pk__in=members)
         .select_related("user")

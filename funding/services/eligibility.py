@@ -149,8 +149,9 @@ def _scope_sql(protocol_ids, structure_ids, region_ids) -> tuple[str, list]:
             params += ids
     if region_ids is not None:
         ids = sorted(set(region_ids))
+        placeholders = ", ".join(["%s"] * len(ids))
         clauses.append(
-            f"i.structure_id IN (SELECT st.id FROM {{structure}} st WHERE st.region_id IN ({', '.join(['%s'] * len(ids))}))"
+            f"i.structure_id IN (SELECT st.id FROM {{structure}} st WHERE st.region_id IN ({placeholders}))"
         )
         params += ids
     return "".join(f" AND {clause}" for clause in clauses), params
@@ -212,11 +213,7 @@ def eligibility_refresh_due(*, today: datetime.date | None = None) -> int:
     due = InterventionEligibility.objects.filter(reason=R.DATE_FUTURE, performed_on__lte=today).values_list(
         "intervention__protocol_id", flat=True
     )
-    missing = (
-        Intervention.objects.active()
-        .filter(Q(eligibility__isnull=True))
-        .values_list("protocol_id", flat=True)
-    )
+    missing = Intervention.objects.active().filter(Q(eligibility__isnull=True)).values_list("protocol_id", flat=True)
     protocol_ids = set(due.distinct()) | set(missing.distinct())
     if not protocol_ids:
         return 0

@@ -65,7 +65,11 @@ def intervention_list(request):
     return render(
         request,
         "funding/interventions/list.html",
-        {**_context(request, filters), "page": page, "coordinated": get_scope(request.user).structure_ids([Role.COORDINATOR])},
+        {
+            **_context(request, filters),
+            "page": page,
+            "coordinated": get_scope(request.user).structure_ids([Role.COORDINATOR]),
+        },
     )
 
 

@@ -192,7 +192,9 @@ class RowChecker:
         elif protocol_id is None:
             known = ", ".join(sorted(self.protocols)) or "aucun"
             errors.append(
-                RowError(line, c.PROTOCOLE, raw_code, f"Protocole inconnu dans cette structure (codes connus : {known}).")
+                RowError(
+                    line, c.PROTOCOLE, raw_code, f"Protocole inconnu dans cette structure (codes connus : {known})."
+                )
             )
 
         delegate_id = self._professional(cells, c.DELEGUE_IDENTIFIANT, errors, line)

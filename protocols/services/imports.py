@@ -136,7 +136,9 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
         return _run(batch)
     except Exception:
         logger.exception("Import %s failed", batch.pk)
-        batch.mark_failed("L'import a échoué de façon inattendue : rien n'a été enregistré. Réessayez ou contactez l'ARS.")
+        batch.mark_failed(
+            "L'import a échoué de façon inattendue : rien n'a été enregistré. Réessayez ou contactez l'ARS."
+        )
         raise
 
 
@@ -185,9 +187,7 @@ def _run(batch: ImportBatch) -> ImportBatch:
         batch.created_count = result.created
         batch.identical_count = result.identical
         batch.episode_repeat_count = result.episode_repeats
-        batch.save(
-            update_fields=["outcome", "rows_read", "created_count", "identical_count", "episode_repeat_count"]
-        )
+        batch.save(update_fields=["outcome", "rows_read", "created_count", "identical_count", "episode_repeat_count"])
     batch.total = read
     batch.mark_done()
     return batch

@@ -45,9 +45,7 @@ def notify_eligibility_inputs(*, protocol_id: int, since: datetime.date | None) 
 
 def _in_team(protocol, professional, role, day) -> bool:
     return (
-        TeamMembership.objects.active_on(day)
-        .filter(protocol=protocol, professional=professional, role=role)
-        .exists()
+        TeamMembership.objects.active_on(day).filter(protocol=protocol, professional=professional, role=role).exists()
     )
 
 
@@ -110,7 +108,9 @@ def intervention_problems(
                 add("performed_on", f"{delegate.user.get_full_name()} n'était pas délégué de l'équipe le {day}.")
             else:
                 trainings = Training.objects.filter(
-                    membership__protocol=protocol, membership__professional=delegate, membership__role=TeamRole.DELEGATE
+                    membership__protocol=protocol,
+                    membership__professional=delegate,
+                    membership__role=TeamRole.DELEGATE,
                 )
                 if not trainings.filter(completed_on__lte=performed_on).exists():
                     later = (
@@ -143,7 +143,9 @@ def intervention_problems(
         if exclude_pk:
             identical = identical.exclude(pk=exclude_pk)
         if identical.exists():
-            add("episode_reference", "Cette intervention est déjà enregistrée (même épisode, même date, même délégué).")
+            add(
+                "episode_reference", "Cette intervention est déjà enregistrée (même épisode, même date, même délégué)."
+            )
     return problems
 
 
@@ -167,8 +169,8 @@ def _check_changeable(intervention: Intervention, by: User) -> Intervention:
         raise ApplicationError("Cette intervention est annulée.")
     if locked.is_locked:
         raise ApplicationError(
-            "Un état de versement couvrant cette intervention a été émis : elle ne peut plus être modifiée ni annulée. "
-            "Signalez une erreur à l'ARS, elle sera régularisée sur l'état suivant."
+            "Un état de versement couvrant cette intervention a été émis : elle ne peut plus être modifiée ni "
+            "annulée. Signalez une erreur à l'ARS, elle sera régularisée sur l'état suivant."
         )
     return locked
 
@@ -282,4 +284,3 @@ def intervention_cancel(*, intervention: Intervention, by: User) -> Intervention
     current.save(update_fields=["cancelled_at", "cancelled_by"])
     notify_eligibility_inputs(protocol_id=current.protocol_id, since=current.performed_on)
     return current
-

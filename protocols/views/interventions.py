@@ -15,9 +15,9 @@ from portal.decorators import role_required
 from portal.errors import ApplicationError
 from portal.models import Professional
 from portal.roles import Role
+from protocols import selectors_interventions as selectors
 from protocols.forms.interventions import InterventionForm
 from protocols.models import Intervention, Protocol
-from protocols import selectors_interventions as selectors
 from protocols.services import interventions as services
 
 PAGE_SIZE = 25
@@ -181,6 +181,7 @@ def intervention_cancel(request, intervention_id):
     else:
         messages.success(
             request,
-            f"Intervention du {intervention.performed_on:%d/%m/%Y} (épisode {intervention.episode_reference}) annulée.",
+            f"Intervention du {intervention.performed_on:%d/%m/%Y} (épisode {intervention.episode_reference}) "
+            "annulée.",
         )
     return redirect(back)

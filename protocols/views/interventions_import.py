@@ -67,9 +67,7 @@ def _detail_context(batch: ImportBatch) -> dict:
         "batch": batch,
         "job": batch,
         "errors_shown": batch.errors[:ERRORS_SHOWN],
-        "previous": services.previous_import(batch)
-        if batch.outcome == ImportBatch.Outcome.ALREADY_IMPORTED
-        else None,
+        "previous": services.previous_import(batch) if batch.outcome == ImportBatch.Outcome.ALREADY_IMPORTED else None,
         "result_template": RESULT_TEMPLATE,
     }
 

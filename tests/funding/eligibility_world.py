@@ -22,6 +22,7 @@ from tests.protocols.factories import (
 )
 
 D = datetime.date
+MARCH_1, MARCH_10, END_2027 = D(2025, 3, 1), D(2025, 3, 10), D(2027, 12, 31)
 
 
 @dataclass
@@ -53,7 +54,7 @@ class EligibilityWorld:
         self.recompute()
         return self.reason_of(intervention)
 
-    def add_delegate(self, *, joined_on=D(2025, 3, 1), trained_on=D(2025, 3, 10), profession="infirmier"):
+    def add_delegate(self, *, joined_on=MARCH_1, trained_on=MARCH_10, profession="infirmier"):
         membership = TeamMembershipFactory(
             protocol=self.protocol, joined_on=joined_on, professional__profession=profession
         )
@@ -66,12 +67,12 @@ class EligibilityWorld:
 def build_world(
     *,
     structure=None,
-    grant_starts_on=D(2025, 3, 1),
-    grant_ends_on=D(2027, 12, 31),
+    grant_starts_on=MARCH_1,
+    grant_ends_on=END_2027,
     with_grant=True,
-    declared_on=D(2025, 3, 1),
-    team_joined_on=D(2025, 3, 1),
-    trained_on=D(2025, 3, 10),
+    declared_on=MARCH_1,
+    team_joined_on=MARCH_1,
+    trained_on=MARCH_10,
     code=None,
 ) -> EligibilityWorld:
     structure = structure or StructureFactory()
@@ -80,9 +81,7 @@ def build_world(
     DeclarationFactory(protocol=protocol, version=1, deposited_on=declared_on)
     grant = None
     if with_grant:
-        dossier = DossierFactory(
-            structure=structure, protocol=protocol, submitted=True, state=DossierState.SELECTED
-        )
+        dossier = DossierFactory(structure=structure, protocol=protocol, submitted=True, state=DossierState.SELECTED)
         grant = GrantFactory(dossier=dossier, starts_on=grant_starts_on, ends_on=grant_ends_on)
     delegant_membership = TeamMembershipFactory(protocol=protocol, delegant=True, joined_on=team_joined_on)
     delegate_membership = TeamMembershipFactory(protocol=protocol, joined_on=team_joined_on)

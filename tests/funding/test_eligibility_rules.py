@@ -290,7 +290,10 @@ def test_rule_8_episodes_are_per_structure_and_protocol(world):
 def test_a_second_contact_never_earns_a_second_payment(world):
     intervention = world.intervention(D(2025, 5, 2), second_contact_on=D(2025, 5, 3))
     world.recompute()
-    assert InterventionEligibility.objects.filter(intervention__episode_reference=intervention.episode_reference).count() == 1
+    assert (
+        InterventionEligibility.objects.filter(intervention__episode_reference=intervention.episode_reference).count()
+        == 1
+    )
 
 
 # Order of the reasons -------------------------------------------------------------------------------------------
