@@ -83,7 +83,9 @@ def identifier_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = normalize_identifier(str(value))
+    text = str(value)
+    if not text.isdigit():  # the usual case, digits only, skips the regular expression
+        text = normalize_identifier(text)
     if len(text) == 8 and text.isdigit():
         # A spreadsheet that took the ADELI for a number dropped its leading zero (départements 01 to 09).
         text = "0" + text
@@ -101,6 +103,8 @@ def parse_date(value) -> datetime.date:
             return EXCEL_EPOCH + datetime.timedelta(days=int(value))
         raise ValueError(value)
     text = str(value).strip()
+    if len(text) == 10 and text[2] == "/" and text[5] == "/":  # JJ/MM/AAAA, the usual case, without a regex
+        return datetime.date(int(text[6:]), int(text[3:5]), int(text[:2]))
     match = DATE_FR.fullmatch(text)
     if match:
         day, month, year = (int(part) for part in match.groups())

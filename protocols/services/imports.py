@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.access import get_scope
@@ -215,7 +215,7 @@ def interventions_write(
     """Write checked rows of ``structure``: skip those identical to a stored intervention (or to an earlier row of
     the same list), count those that repeat a known episode, then recompute the eligibility of what changed.
 
-    Bulk writes: no history row per intervention; the batch (file, hash, who, when) is the audit record.
+    Bulk writes (COPY): no history row per intervention; the batch (file, hash, who, when) is the audit record.
     """
     result = WriteResult()
     if not rows:
@@ -233,6 +233,7 @@ def interventions_write(
     now = timezone.now()
     new = []
     since: dict[int, object] = defaultdict(lambda: None)
+    batch_id = batch.pk if batch else None
     for row in rows:
         identity = row.identity
         if identity in seen:
@@ -246,26 +247,74 @@ def interventions_write(
         if since[row.protocol_id] is None or row.performed_on < since[row.protocol_id]:
             since[row.protocol_id] = row.performed_on
         new.append(
-            Intervention(
-                structure_id=structure.pk,
-                protocol_id=row.protocol_id,
-                performed_on=row.performed_on,
-                delegate_id=row.delegate_id,
-                delegant_id=row.delegant_id,
-                episode_reference=row.episode_reference,
-                second_contact_on=row.second_contact_on,
-                second_contact_delegate_id=row.second_contact_delegate_id,
-                source=source,
-                recorded_by=by,
-                recorded_at=now,
-                import_batch=batch,
+            (
+                structure.pk,
+                row.protocol_id,
+                row.performed_on,
+                row.delegate_id,
+                row.delegant_id,
+                row.episode_reference,
+                row.second_contact_on,
+                row.second_contact_delegate_id,
+                source,
+                by.pk,
+                now,
+                batch_id,
             )
         )
-    Intervention.objects.bulk_create(new, batch_size=WRITE_BATCH_SIZE)
+    _insert(new)
     result.created = len(new)
     for protocol_id in sorted(since):
         notify_eligibility_inputs(protocol_id=protocol_id, since=since[protocol_id])
     return result
+
+
+INSERT_COLUMNS = (
+    "structure_id",
+    "protocol_id",
+    "performed_on",
+    "delegate_id",
+    "delegant_id",
+    "episode_reference",
+    "second_contact_on",
+    "second_contact_delegate_id",
+    "source",
+    "recorded_by_id",
+    "recorded_at",
+    "import_batch_id",
+)
+
+
+def _insert(values: list[tuple]) -> None:
+    """Insert checked rows in bulk: PostgreSQL's COPY (a hundred thousand rows in about a second, where building as
+    many model instances takes tens of seconds), plain INSERTs on SQLite (the demo)."""
+    if not values:
+        return
+    table, columns = Intervention._meta.db_table, ", ".join(INSERT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+            return
+        ops = connection.ops
+        adapted = [
+            (
+                *value[:2],
+                ops.adapt_datefield_value(value[2]),
+                *value[3:6],
+                ops.adapt_datefield_value(value[6]),
+                *value[7:10],
+                ops.adapt_datetimefield_value(value[10]),
+                value[11],
+            )
+            for value in values
+        ]
+        placeholders = ", ".join(["%s"] * len(INSERT_COLUMNS))
+        for start in range(0, len(adapted), WRITE_BATCH_SIZE):
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", adapted[start : start + WRITE_BATCH_SIZE]
+            )
 
 
 def import_structures_for(user: User):

@@ -37,7 +37,8 @@ def test_the_whole_set_is_computed_in_a_constant_number_of_statements(world):
         world.intervention(D(2025, 4, day))
     with CaptureQueriesContext(connection) as queries:
         world.recompute()
-    assert len(queries) <= 6  # savepoint, structure lock, delete of cancelled, upsert, release
+    # savepoint, read and set the session settings, lock the structures, delete the cancelled, upsert, restore, release
+    assert len(queries) == 8
 
 
 def test_scopes_protocol_structure_region():
