@@ -157,16 +157,7 @@ FROM (
   ) base
 ) ranked
 WHERE ranked.performed_on >= %s
-  -- Only rows that are new or whose result changed are written.
-  AND NOT EXISTS (
-    SELECT 1 FROM {{eligibility}} e
-    WHERE e.intervention_id = ranked.id
-      AND e.is_eligible = (ranked.rule_reason = '' AND ranked.episode_rank = 1)
-      AND e.reason = (CASE WHEN ranked.rule_reason <> '' THEN ranked.rule_reason
-                           WHEN ranked.episode_rank > 1 THEN '{R.DOUBLON}' ELSE '' END)
-      AND COALESCE(e.grant_id, 0) = COALESCE(ranked.grant_id, 0)
-      AND e.performed_on = ranked.performed_on
-  )
+  {{changed_only}}
 ON CONFLICT (intervention_id) DO UPDATE SET
   grant_id = excluded.grant_id,
   performed_on = excluded.performed_on,
@@ -178,6 +169,20 @@ WHERE {{eligibility}}.is_eligible <> excluded.is_eligible
    OR COALESCE({{eligibility}}.grant_id, 0) <> COALESCE(excluded.grant_id, 0)
    OR {{eligibility}}.performed_on <> excluded.performed_on
 """
+
+# For large scopes, rows whose result did not change are filtered out by one anti-join over the stored table (a hash
+# join) instead of a conflict probe per row. Not for one protocol's rows: they are computed inside the transaction that
+# has just written them (an import), where the planner's statistics still believe the protocol small and would rescan
+# the whole stored table once per row; there, ``ON CONFLICT … WHERE`` skips unchanged rows through the primary key.
+CHANGED_ONLY_SQL = f"""AND NOT EXISTS (
+    SELECT 1 FROM {{eligibility}} e
+    WHERE e.intervention_id = ranked.id
+      AND e.is_eligible = (ranked.rule_reason = '' AND ranked.episode_rank = 1)
+      AND e.reason = (CASE WHEN ranked.rule_reason <> '' THEN ranked.rule_reason
+                           WHEN ranked.episode_rank > 1 THEN '{R.DOUBLON}' ELSE '' END)
+      AND COALESCE(e.grant_id, 0) = COALESCE(ranked.grant_id, 0)
+      AND e.performed_on = ranked.performed_on
+  )"""
 
 DELETE_CANCELLED_SQL = """
 DELETE FROM {eligibility} WHERE intervention_id IN (
@@ -232,8 +237,9 @@ def recompute_eligibility(
         previous = _tune_session(cursor)
         _lock_structures(protocol_ids, structure_ids, region_ids)
         cursor.execute(DELETE_CANCELLED_SQL.format(**tables, scope=scope.format(**tables)), scope_params)
+        changed_only = CHANGED_ONLY_SQL.format(**tables) if protocol_ids is None else ""
         cursor.execute(
-            UPSERT_SQL.format(**tables, scope=scope.format(**tables)),
+            UPSERT_SQL.format(**tables, scope=scope.format(**tables), changed_only=changed_only),
             [timezone.now(), today, *scope_params, since or EARLIEST],
         )
         written = max(cursor.rowcount, 0)

@@ -7,10 +7,12 @@ on a French Windows); the separator is the one the header line uses, ``;`` or ``
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from protocols.imports.columns import normalize_header
+from protocols.imports.xlsx import XlsxFormatError, open_fast
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -83,6 +85,51 @@ def _open_csv(text: str) -> Table:
 
 
 def _open_xlsx(content: bytes) -> Table:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        sheet = open_fast(archive)
+    except zipfile.BadZipFile as error:
+        raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
+    except XlsxFormatError:
+        return _open_xlsx_with_openpyxl(content)
+    iterator = sheet.rows()
+    try:
+        header_line, raw_headers = next(iterator)
+    except StopIteration as error:
+        raise UnreadableFile("La première feuille du classeur est vide.") from error
+    except XlsxFormatError as error:
+        raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
+    raw_headers = _trim(raw_headers)
+
+    def rows():
+        try:
+            for line, cells in iterator:
+                if _has_value(cells):
+                    yield line, cells
+        except XlsxFormatError as error:
+            raise UnreadableFile(f"Ce classeur XLSX est illisible ou endommagé ({error}).") from error
+
+    return Table(
+        headers=[normalize_header(value) for value in raw_headers],
+        raw_headers=["" if value is None else str(value) for value in raw_headers],
+        estimated_rows=max(0, sheet.max_row() - header_line),
+        rows=rows(),
+    )
+
+
+def _trim(cells: list) -> list:
+    cells = list(cells)
+    while cells and cells[-1] in (None, ""):
+        cells.pop()
+    return cells
+
+
+def _has_value(cells) -> bool:
+    return any(cell not in (None, "") and str(cell).strip() for cell in cells)
+
+
+def _open_xlsx_with_openpyxl(content: bytes) -> Table:
+    """The slower, more tolerant reader, for workbooks the fast one does not understand."""
     from openpyxl import load_workbook
 
     try:
@@ -92,17 +139,15 @@ def _open_xlsx(content: bytes) -> Table:
     sheet = workbook.worksheets[0]
     iterator = sheet.iter_rows(values_only=True)
     try:
-        raw_headers = [cell for cell in next(iterator)]
+        raw_headers = _trim(next(iterator))
     except StopIteration as error:
         workbook.close()
         raise UnreadableFile("La première feuille du classeur est vide.") from error
-    while raw_headers and raw_headers[-1] in (None, ""):
-        raw_headers.pop()
 
     def rows():
         try:
             for line, cells in enumerate(iterator, start=2):
-                if any(cell not in (None, "") and str(cell).strip() for cell in cells):
+                if _has_value(cells):
                     yield line, list(cells)
         finally:
             workbook.close()

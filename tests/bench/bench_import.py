@@ -99,8 +99,10 @@ def bench_import(bench: Bench) -> None:
             InterventionEligibility.objects.filter(intervention__import_batch=batch).count(),
         )
 
-        rows = _rows(world, delegates, XLSX_ROWS, seed=2)
-        batch, elapsed = _time_import(world, _xlsx(rows), "bench.xlsx")
+        # The XLSX goes to another structure: its time is the file's, not a recomputation of the CSV's rows.
+        other = build_world()
+        rows = _rows(other, [other.delegate], XLSX_ROWS, seed=2)
+        batch, elapsed = _time_import(other, _xlsx(rows), "bench.xlsx")
         bench.record("XLSX : lignes", XLSX_ROWS)
         bench.record("XLSX : débit", int(XLSX_ROWS / elapsed), "lignes/s", "≥ 5 000 lignes/s")
 

@@ -1,6 +1,7 @@
 """The import reads what spreadsheet tools write: separators, encodings, BOM, XLSX, both date formats, headers."""
 
 import datetime
+import io
 
 import pytest
 
@@ -148,3 +149,41 @@ def test_a_damaged_xlsx_is_refused_with_a_report(world):
     batch = _import(world, b"PK\x03\x04garbage", name="reporting.xlsx")
     assert batch.outcome == "rejected"
     assert batch.errors[0]["message"] == "Ce classeur XLSX est illisible ou endommagé."
+
+
+def _xlsx_with(**options) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    if options.get("date1904"):
+        workbook.epoch = datetime.datetime(1904, 1, 1)
+    sheet = workbook.active
+    sheet.append(["date_intervention", "protocole", "reference_episode", "montant"])
+    sheet.append([datetime.datetime(2025, 4, 15), "LOC-A", "EP-1", 25])
+    sheet.append([datetime.date(2025, 4, 16), "LOC-A", 12345, 25.5])
+    sheet.append([])
+    sheet.append([None, "LOC-B", "EP-3", None])  # a leading empty cell
+    sheet.append(["2025-04-18", True, "Épisode à l'accent", "=1+1"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_the_fast_xlsx_reader_reads_what_openpyxl_reads(date1904):
+    from protocols.imports.reading import _open_xlsx_with_openpyxl
+
+    content = _xlsx_with(date1904=date1904)
+    fast, slow = open_table(content), _open_xlsx_with_openpyxl(content)
+    assert fast.headers == slow.headers == ["date_intervention", "protocole", "reference_episode", "montant"]
+
+    def trimmed(rows):  # a missing trailing cell and an empty one mean the same
+        return [
+            (line, cells[: max((i + 1 for i, v in enumerate(cells) if v is not None), default=0)])
+            for line, cells in rows
+        ]
+
+    fast_rows, slow_rows = trimmed(fast.rows), trimmed(slow.rows)
+    assert fast_rows == slow_rows
+    assert fast_rows[0] == (2, [datetime.datetime(2025, 4, 15), "LOC-A", "EP-1", 25])
+    assert [line for line, _ in fast_rows] == [2, 3, 5, 6]
