@@ -17,7 +17,7 @@ from portal.roles import AGENCY_ROLES, Role
 from protocols.imports import columns as c
 from protocols.models import Intervention, Protocol
 
-VIEW_ROLES = frozenset({Role.COORDINATOR, *AGENCY_ROLES})
+VIEW_ROLES = frozenset({Role.COORDINATOR, Role.SUPERADMIN, *AGENCY_ROLES})
 ELIGIBLE, EXCLUDED, PENDING = "eligible", "exclue", "en_calcul"
 STATUS_CHOICES = [(ELIGIBLE, "Éligible"), (EXCLUDED, "Exclue")]
 
@@ -132,11 +132,14 @@ def totals(queryset) -> dict:
     return row
 
 
+EXPORT_STATUS = {ELIGIBLE: "éligible", EXCLUDED: "exclue", PENDING: "en cours de calcul"}
+
+
 def _status(intervention) -> str:
     eligibility = getattr(intervention, "eligibility", None)
     if eligibility is None:
-        return PENDING
-    return ELIGIBLE if eligibility.is_eligible else EXCLUDED
+        return EXPORT_STATUS[PENDING]
+    return EXPORT_STATUS[ELIGIBLE if eligibility.is_eligible else EXCLUDED]
 
 
 def _reason(intervention) -> str:

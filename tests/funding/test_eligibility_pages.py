@@ -142,11 +142,11 @@ def test_the_export_is_the_import_format_plus_status_and_reason(client, paca):
     assert lines[1][0] == "02/04/2025" and lines[1][1] == world.protocol.code
     assert lines[1][4] == world.delegate.identifier
     assert [(line[8], line[11], line[12]) for line in lines[1:]] == [
-        ("EP-1", "eligible", ""),
+        ("EP-1", "éligible", ""),
         ("EP-1", "exclue", "doublon"),
-        ("EP-2", "eligible", ""),
+        ("EP-2", "éligible", ""),
         ("EP-3", "exclue", "protocole_suspendu"),
-        ("EP-4", "eligible", ""),
+        ("EP-4", "éligible", ""),
     ]
     assert [line[8] for line in _export_csv(client, motif="doublon")[1:]] == ["EP-1"]
 
@@ -193,3 +193,16 @@ def test_the_import_summary_links_to_its_interventions(client, paca):
     import_batch_run(batch_id=batch.pk)
     page = client.get(reverse("funding:intervention_list"), {"import": batch.pk}).context["page"]
     assert [i.episode_reference for i in page.object_list] == ["EP-IMP"]
+
+
+def test_the_superadmin_sees_every_region(client, paca):
+    from tests.portal.factories import UserFactory
+
+    world, neighbour = paca
+    foreign = build_world(structure=StructureFactory(region=RegionFactory(code="CVL")))
+    foreign.intervention(D(2025, 4, 3))
+    foreign.recompute()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True, with_totp=True))
+    response = client.get(reverse("funding:intervention_overview"))
+    assert response.status_code == 200
+    assert response.context["totals"]["total"] == 7

@@ -291,3 +291,25 @@ def test_a_frozen_intervention_shows_no_action_and_refuses_edits(client, world):
     )
     assert response.status_code == 400
     assert "Un état de versement couvrant cette intervention a été émis" in response.content.decode()
+
+
+def test_a_coordinator_cancels_from_the_edit_page_and_goes_back_to_the_follow_up(client, world):
+    intervention = world.intervention(D(2025, 5, 2))
+    client.force_login(world.coordinator)
+    back = reverse("funding:intervention_list") + "?annee=2025"
+    edit = client.get(
+        reverse("protocols:intervention_edit", kwargs={"intervention_id": intervention.pk}), {"next": back}
+    )
+    assert "Annuler cette intervention" in edit.content.decode()
+    response = client.post(
+        reverse("protocols:intervention_cancel", kwargs={"intervention_id": intervention.pk}), {"next": back}
+    )
+    assert response.url == back
+    intervention.refresh_from_db()
+    assert intervention.cancelled_by == world.coordinator
+    other = world.intervention(D(2025, 5, 3))
+    unsafe = client.post(
+        reverse("protocols:intervention_cancel", kwargs={"intervention_id": other.pk}),
+        {"next": "https://ailleurs.example/"},
+    )
+    assert unsafe.url == reverse("protocols:my_interventions")
