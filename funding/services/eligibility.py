@@ -16,9 +16,11 @@ Cancelled interventions have no eligibility row. A second contact is a field of 
 its own, so it never earns a second payment.
 
 One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` computes a whole scope (protocols, structures, a region or
-everything): a ``CASE`` of ``EXISTS`` per rule, then ``ROW_NUMBER()`` over the episodes for rule 8. Rows whose result
-did not change are not rewritten. The statement is plain SQL that PostgreSQL (tests, production) and SQLite ≥ 3.25
-(the demo of ``make run``) both run.
+everything): a ``CASE`` whose every rule compares the intervention's date with an aggregate joined by equality (first
+deposit, suspensions, memberships and trainings per protocol and professional: hash joins, no subquery per row), then
+``ROW_NUMBER()`` over the episodes for rule 8. Rows whose result did not change are not rewritten. The statement is
+plain SQL that PostgreSQL (tests, production) and SQLite ≥ 3.25 (the demo of ``make run``) both run; a region of a
+million interventions is measured by ``tests/bench/bench_eligibility.py``.
 """
 
 import datetime

@@ -92,11 +92,17 @@ def intervention_create(request):
     if professional is None:
         messages.error(request, "Renseignez d'abord votre profession et votre numéro RPPS ou ADELI.")
         return redirect("portal:account")
-    form = InterventionForm(request.POST or None, delegate=professional)
     if request.method == "POST" and request.htmx and request.GET.get("verifier"):
+        form = InterventionForm(_checked_data(request), delegate=professional)
         form.is_valid()
         form.drop_errors_of_empty_fields()
         return render(request, FIELDS_TEMPLATE, {"form": form})
+    form = InterventionForm(request.POST or None, delegate=professional)
+    if not form.fields["protocol"].queryset.exists():
+        messages.error(
+            request, "Vous n'êtes délégué actif d'aucun protocole aujourd'hui : aucune intervention à saisir."
+        )
+        return redirect("protocols:my_interventions")
     if request.method == "POST" and form.is_valid():
         try:
             intervention = services.intervention_log(
@@ -118,6 +124,15 @@ def intervention_create(request):
         {"form": form, "intervention": None, "back": reverse("protocols:my_interventions")},
         status=400 if form.errors else 200,
     )
+
+
+def _checked_data(request):
+    """The form's data for the htmx check; a new protocol has another team, so its people are chosen again."""
+    data = request.POST.copy()
+    if request.headers.get("HX-Trigger-Name") == "protocol":
+        for name in ("delegant", "second_contact_delegate"):
+            data.pop(name, None)
+    return data
 
 
 def _announce(request, intervention: Intervention, verb: str) -> None:
@@ -143,11 +158,12 @@ def intervention_edit(request, intervention_id):
     if not services.can_change(intervention, request.user):
         messages.error(request, "Seuls le délégué qui l'a réalisée et les coordinateurs modifient cette intervention.")
         return redirect(back)
-    form = InterventionForm(request.POST or None, delegate=intervention.delegate, intervention=intervention)
     if request.method == "POST" and request.htmx and request.GET.get("verifier"):
+        form = InterventionForm(_checked_data(request), delegate=intervention.delegate, intervention=intervention)
         form.is_valid()
         form.drop_errors_of_empty_fields()
         return render(request, FIELDS_TEMPLATE, {"form": form, "intervention": intervention})
+    form = InterventionForm(request.POST or None, delegate=intervention.delegate, intervention=intervention)
     if request.method == "POST" and form.is_valid():
         try:
             intervention = services.intervention_update(

@@ -138,6 +138,22 @@ def test_rule_4_suspension_window(world, day, expected):
     assert world.reason_on(day) == expected
 
 
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (D(2025, 4, 30), "eligible"),
+        (D(2025, 5, 1), "protocole_suspendu"),
+        (D(2025, 5, 10), "eligible"),  # between two suspensions
+        (D(2025, 10, 1), "protocole_suspendu"),
+        (D(2025, 10, 16), "eligible"),
+    ],
+)
+def test_rule_4_several_suspensions(world, day, expected):
+    SuspensionFactory(protocol=world.protocol, starts_on=D(2025, 5, 1), lifted_on=D(2025, 5, 10))
+    SuspensionFactory(protocol=world.protocol, starts_on=D(2025, 10, 1), lifted_on=D(2025, 10, 16))
+    assert world.reason_on(day) == expected
+
+
 def test_rule_4_a_suspension_not_lifted_covers_every_later_date(world):
     SuspensionFactory(protocol=world.protocol, starts_on=D(2025, 10, 1))
     assert world.reason_on(D(2026, 5, 1)) == "protocole_suspendu"
@@ -240,6 +256,19 @@ def test_rule_7_a_declined_delegant_is_not_in_the_team(world):
     )
     assert membership.role == TeamRole.DELEGANT
     assert world.reason_on(D(2025, 4, 15), delegant=membership.professional) == "delegant_hors_equipe"
+
+
+def test_rule_7_a_delegant_who_left_and_came_back(world):
+    membership = world.delegant_membership
+    membership.left_on = D(2025, 6, 1)
+    membership.save()
+    TeamMembershipFactory(
+        protocol=world.protocol, professional=world.delegant, role=TeamRole.DELEGANT, joined_on=D(2025, 7, 1)
+    )
+    assert world.reason_on(D(2025, 5, 31)) == "eligible"
+    assert world.reason_on(D(2025, 6, 1)) == "delegant_hors_equipe"
+    assert world.reason_on(D(2025, 6, 30)) == "delegant_hors_equipe"
+    assert world.reason_on(D(2025, 7, 1)) == "eligible"
 
 
 # Rule 8 ---------------------------------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ def test_htmx_validation_returns_the_fields_with_errors_and_saves_nothing(client
 def test_a_professional_who_is_not_a_delegate_cannot_log(client, world):
     client.force_login(world.delegant.user)
     response = _post(client, world)
-    assert response.status_code == 400
+    assert response.url == reverse("protocols:my_interventions")
     assert not Intervention.objects.exists()
 
 
@@ -313,3 +313,25 @@ def test_a_coordinator_cancels_from_the_edit_page_and_goes_back_to_the_follow_up
         {"next": "https://ailleurs.example/"},
     )
     assert unsafe.url == reverse("protocols:my_interventions")
+
+
+def test_changing_the_protocol_offers_its_own_team(client, world):
+    other = build_world(structure=world.structure)
+    TeamMembershipFactory(protocol=other.protocol, professional=world.delegate, joined_on=D(2025, 3, 1))
+    client.force_login(world.delegate.user)
+    response = client.post(
+        reverse("protocols:intervention_create") + "?verifier=1",
+        {"protocol": other.protocol.pk, "delegant": world.delegant.pk, "performed_on": "2025-11-18"},
+        headers={"HX-Request": "true", "HX-Trigger-Name": "protocol"},
+    )
+    form = response.context["form"]
+    assert list(form.fields["delegant"].queryset) == [other.delegant]
+    assert "delegant" not in form.errors  # the previous team's delegant is dropped, not reported as invalid
+
+
+def test_a_professional_who_is_no_active_delegate_is_told_so(client, world):
+    colleague = world.add_delegate()
+    colleague.team_memberships.update(left_on=D(2025, 6, 1))
+    client.force_login(colleague.user)
+    response = client.get(reverse("protocols:intervention_create"))
+    assert response.url == reverse("protocols:my_interventions")
