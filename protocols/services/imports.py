@@ -131,6 +131,8 @@ def import_batch_run(*, batch_id: int) -> ImportBatch:
     """Check every row of the batch's file, then write them all or nothing. Safe to call again (idempotent)."""
     batch = ImportBatch.objects.select_related("structure").get(pk=batch_id)
     if batch.outcome != ImportBatch.Outcome.PENDING:
+        if not batch.is_finished:  # written, then the worker died before saying so: finish the job, nothing else
+            batch.mark_done()
         return batch
     try:
         return _run(batch)

@@ -62,4 +62,8 @@ def test_a_coordinator_fixes_a_refused_file_and_imports_it_again(page: Page, liv
     expect(listing).to_contain_text("EP-2025-0101")
     expect(listing.get_by_text("Éligible")).to_have_count(2)
     screenshot(page, "import-detail-eligibilite")
+    page.get_by_role("link", name="Par protocole et par mois").click()
+    expect(page.get_by_test_id("intervention-summary")).to_contain_text("Avril 2025")
+    expect(page.get_by_test_id("intervention-totals")).to_contain_text("2 interventions : 2 éligibles")
+    screenshot(page, "suivi-par-mois")
     assert Intervention.objects.filter(performed_on__gte=datetime.date(2025, 4, 15)).count() == 2

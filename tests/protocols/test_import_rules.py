@@ -197,3 +197,13 @@ def test_the_file_is_checked_by_its_content(client, world):
     assert response.status_code == 400
     assert "ni un CSV ni un classeur XLSX" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def test_a_batch_written_by_a_worker_that_died_before_finishing_is_just_finished(world):
+    from portal.jobs import JobStatus
+
+    batch = _import(world, csv_bytes([row_for(world, "15/04/2025", "EP-1")]))
+    ImportBatch.objects.filter(pk=batch.pk).update(status=JobStatus.RUNNING, finished_at=None)
+    batch = import_batch_run(batch_id=batch.pk)
+    assert (batch.status, batch.outcome) == (JobStatus.DONE, "imported")
+    assert Intervention.objects.count() == 1
