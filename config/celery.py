@@ -12,6 +12,11 @@ app.autodiscover_tasks()
 # Every periodic job of the portal, in one place (times are Europe/Paris). django-celery-beat copies these entries
 # into its database at start, where an admin can pause them.
 app.conf.beat_schedule = {
+    # Interventions whose date has come stop being excluded as "date_future".
+    "eligibility-refresh-due-nightly": {
+        "task": "funding.eligibility_refresh_due",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "grants-sync-states-nightly": {
         "task": "funding.grants_sync_states",
         "schedule": crontab(hour=2, minute=15),

@@ -6,8 +6,11 @@ class FundingConfig(AppConfig):
     verbose_name = "Financement"
 
     def ready(self):
+        from funding import receivers
+        from funding.locks import issued_statement_covers
         from portal import navigation
         from portal.roles import AGENCY_ROLES, Role
+        from protocols.locks import register_intervention_lock
 
         # Dossiers and instruction area.
         navigation.register("Mes candidatures", "funding:my_dossiers", {Role.COORDINATOR}, order=20)
@@ -18,8 +21,12 @@ class FundingConfig(AppConfig):
         navigation.register("Mes évaluations", "funding:review_list", {Role.COMMITTEE_MEMBER}, order=41)
         navigation.register("Décisions", "funding:decision_list", {Role.COORDINATOR}, order=42)
         navigation.register("Subventions", "funding:grant_list", AGENCY_ROLES | {Role.COORDINATOR}, order=50)
+        # Interventions and eligibility area.
+        navigation.register(
+            "Suivi des interventions", "funding:intervention_overview", AGENCY_ROLES | {Role.COORDINATOR}, order=60
+        )
 
-        from funding.services.grants import on_eligibility_inputs_changed
-        from protocols.signals import eligibility_inputs_changed
-
-        eligibility_inputs_changed.connect(on_eligibility_inputs_changed, dispatch_uid="funding.grants_sync")
+        # The protocols layer tells funding what changed (signal) and asks it whether an intervention is locked
+        # by an issued statement (registry): funding answers without protocols importing it.
+        receivers.connect()
+        register_intervention_lock(issued_statement_covers)

@@ -12,3 +12,5 @@ class ProtocolsConfig(AppConfig):
         navigation.register("Protocoles", "protocols:protocol_list", {Role.COORDINATOR}, order=20)
         navigation.register("Mes protocoles", "protocols:my_protocols", {Role.PROFESSIONAL}, order=21)
         navigation.register("Déclarations", "protocols:agency_declarations", AGENCY_ROLES, order=22)
+        navigation.register("Mes interventions", "protocols:my_interventions", {Role.PROFESSIONAL}, order=40)
+        navigation.register("Import des interventions", "protocols:import_list", {Role.COORDINATOR}, order=55)

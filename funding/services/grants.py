@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from funding.models import Decision, DecisionOutcome, Dossier, DossierState, Grant, GrantState
+from funding.services.eligibility import recompute_eligibility
 from funding.tasks.committee import grants_sync_protocol_task
 from portal.access import get_scope
 from portal.errors import ApplicationError
@@ -96,6 +97,8 @@ def grant_open(
     grant.state = grant.state_on(timezone.localdate())
     grant.full_clean()
     grant.save()
+    # Interventions of the protocol were "hors subvention" until now.
+    recompute_eligibility(protocol_ids=[protocol.pk])
     return grant
 
 

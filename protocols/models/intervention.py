@@ -7,6 +7,7 @@ from portal.access import ScopedQuerySet
 from portal.jobs import BackgroundJob
 from portal.roles import Role
 from portal.uploads import private_upload_to
+from protocols.locks import is_locked_expression
 
 
 class InterventionSource(models.TextChoices):
@@ -31,6 +32,10 @@ class InterventionQuerySet(ScopedQuerySet):
 
     def active(self):
         return self.filter(cancelled_at__isnull=True)
+
+    def with_lock(self):
+        """Annotate ``is_locked``: frozen by an issued funding statement (see ``protocols.locks``)."""
+        return self.annotate(is_locked=is_locked_expression())
 
 
 class Intervention(models.Model):
@@ -108,6 +113,7 @@ class ImportBatch(BackgroundJob):
         PENDING = "pending", "En cours"
         REJECTED = "rejected", "Refusé (lignes invalides)"
         IMPORTED = "imported", "Importé"
+        ALREADY_IMPORTED = "already", "Déjà importé (rien n'a été ajouté)"
 
     structure = models.ForeignKey("portal.Structure", on_delete=models.PROTECT, related_name="import_batches")
     source = models.CharField("origine", max_length=10, choices=InterventionSource.choices, default="import")
@@ -118,6 +124,9 @@ class ImportBatch(BackgroundJob):
     rows_read = models.PositiveIntegerField("lignes lues", default=0)
     created_count = models.PositiveIntegerField("interventions créées", default=0)
     identical_count = models.PositiveIntegerField("lignes déjà présentes (ignorées)", default=0)
+    # Rows stored although their episode already had an intervention (another date or delegate): eligibility
+    # excludes all but the first as ``doublon``.
+    episode_repeat_count = models.PositiveIntegerField("lignes d'un épisode déjà enregistré (doublons)", default=0)
     error_count = models.PositiveIntegerField("lignes en erreur", default=0)
     errors = models.JSONField("erreurs (ligne, colonne, message)", default=list, blank=True)
 

@@ -1,0 +1,93 @@
+"""Follow-up of interventions and their eligibility: per protocol and month, the detail, and the export.
+
+Coordinators see their structures, ARS staff their whole region: the same pages, scoped by ``visible_to``.
+"""
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from funding import selectors_interventions as selectors
+from funding.models import ExclusionReason
+from portal.access import get_scope
+from portal.decorators import role_required
+from portal.exports import csv_lines, xlsx_bytes
+from portal.roles import Role
+from protocols.locks import is_locked_expression
+
+SUMMARY_PAGE_SIZE = 36
+LIST_PAGE_SIZE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _context(request, filters) -> dict:
+    years = range(timezone.localdate().year + 1, 2019, -1)
+    return {
+        "filters": filters,
+        "years": years,
+        "months": range(1, 13),
+        "statuses": selectors.STATUS_CHOICES,
+        "reason_labels": dict(ExclusionReason.choices),
+        **selectors.filter_choices(request.user),
+    }
+
+
+@role_required(*selectors.VIEW_ROLES)
+@require_GET
+def intervention_overview(request):
+    filters = selectors.InterventionFilters.from_query(request.GET)
+    interventions = filters.apply(selectors.interventions_for(request.user))
+    page = Paginator(selectors.monthly_summary(interventions), SUMMARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row["reasons"] = selectors.reasons_of(row)
+    return render(
+        request,
+        "funding/interventions/overview.html",
+        {**_context(request, filters), "page": page, "totals": selectors.totals(interventions)},
+    )
+
+
+@role_required(*selectors.VIEW_ROLES)
+@require_GET
+def intervention_list(request):
+    filters = selectors.InterventionFilters.from_query(request.GET)
+    interventions = (
+        filters.apply(selectors.interventions_for(request.user))
+        .select_related(
+            "structure", "protocol", "delegate__user", "delegant__user", "second_contact_delegate__user", "eligibility"
+        )
+        .annotate(is_locked=is_locked_expression())
+        .order_by("-performed_on", "-pk")
+    )
+    page = Paginator(interventions, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "funding/interventions/list.html",
+        {
+            **_context(request, filters),
+            "page": page,
+            "coordinated": get_scope(request.user).structure_ids([Role.COORDINATOR]),
+        },
+    )
+
+
+@role_required(*selectors.VIEW_ROLES)
+@require_GET
+def intervention_export(request):
+    """The filtered interventions in the import format plus ``statut`` and ``motif`` (CSV streamed, or XLSX)."""
+    filters = selectors.InterventionFilters.from_query(request.GET)
+    interventions = filters.apply(selectors.interventions_for(request.user))
+    stamp = timezone.localdate().isoformat()
+    if request.GET.get("format") == "xlsx":
+        content = xlsx_bytes(
+            [("Interventions", selectors.export_columns(for_xlsx=True), selectors.export_rows(interventions))]
+        )
+        response = HttpResponse(content, content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="interventions-{stamp}.xlsx"'
+        return response
+    lines = csv_lines(selectors.export_columns(for_xlsx=False), selectors.export_rows(interventions), bom=True)
+    response = StreamingHttpResponse((line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="interventions-{stamp}.csv"'
+    return response

@@ -1,0 +1,286 @@
+"""Writes of interventions logged one by one: a delegate logs, edits or cancels an intervention.
+
+A delegate may only log what the protocol allows on that date: the form refuses a date in the future, a protocol not
+yet declared or suspended on that date, a delegate not in the team or not yet trained, a delegant not in the team.
+(Imports store such rows and let the eligibility exclude them with a reason: a reporting table is a record of what
+happened, the form is a declaration by the person who did it.)
+
+Every write tells the layers above through ``eligibility_inputs_changed``, sent *inside* the transaction so that an
+intervention and its eligibility are committed together (``funding`` recomputes synchronously).
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from portal.access import get_scope
+from portal.errors import ApplicationError
+from portal.models import Professional, User
+from portal.roles import Role
+from portal.validators import normalize_identifier
+from protocols.imports.validation import MAX_REFERENCE_LENGTH, NIR
+from protocols.models import (
+    Declaration,
+    Intervention,
+    InterventionSource,
+    MembershipStatus,
+    Protocol,
+    Suspension,
+    TeamMembership,
+    TeamRole,
+    Training,
+)
+from protocols.signals import eligibility_inputs_changed
+
+
+def _fmt(day: datetime.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def notify_eligibility_inputs(*, protocol_id: int, since: datetime.date | None) -> None:
+    eligibility_inputs_changed.send(sender=Intervention, protocol_id=protocol_id, since=since)
+
+
+def _in_team(protocol, professional, role, day) -> bool:
+    return (
+        TeamMembership.objects.active_on(day).filter(protocol=protocol, professional=professional, role=role).exists()
+    )
+
+
+def intervention_problems(
+    *,
+    protocol: Protocol,
+    delegate: Professional,
+    delegant: Professional | None,
+    performed_on: datetime.date | None,
+    episode_reference: str,
+    second_contact_on: datetime.date | None = None,
+    second_contact_delegate: Professional | None = None,
+    exclude_pk: int | None = None,
+) -> dict[str | None, list[str]]:
+    """What stops this intervention from being logged, by form field (None: the whole form). Empty when fine."""
+    problems: dict[str | None, list[str]] = {}
+
+    def add(field, message):
+        problems.setdefault(field, []).append(message)
+
+    today = timezone.localdate()
+    reference = (episode_reference or "").strip()
+    if len(reference) > MAX_REFERENCE_LENGTH:
+        add("episode_reference", "Référence trop longue (64 caractères au plus).")
+    elif reference and NIR.fullmatch(normalize_identifier(reference)):
+        add(
+            "episode_reference",
+            "Cette référence ressemble à un numéro de sécurité sociale : indiquez la référence anonyme de l'épisode "
+            "dans la structure, jamais le NIR du patient.",
+        )
+    if delegant is not None and delegant.pk == delegate.pk:
+        add("delegant", "Le délégant doit être un autre professionnel que le délégué.")
+
+    if performed_on is not None:
+        day = _fmt(performed_on)
+        if performed_on > today:
+            add("performed_on", f"La date ne peut pas être dans le futur (nous sommes le {_fmt(today)}).")
+        else:
+            first_deposit = (
+                Declaration.objects.filter(protocol=protocol)
+                .order_by("deposited_on")
+                .values_list("deposited_on", flat=True)
+                .first()
+            )
+            if first_deposit is None:
+                add("performed_on", "Le protocole n'est pas encore déclaré à l'ARS : aucune intervention ne compte.")
+            elif performed_on < first_deposit:
+                add(
+                    "performed_on",
+                    f"Le protocole n'était pas encore déclaré à l'ARS le {day} (déclaré le {_fmt(first_deposit)}).",
+                )
+            suspension = Suspension.objects.covering(performed_on).filter(protocol=protocol).first()
+            if suspension is not None:
+                until = f"levée le {_fmt(suspension.lifted_on)}" if suspension.lifted_on else "non levée"
+                add(
+                    "performed_on",
+                    f"Le protocole était suspendu le {day} (suspension du {_fmt(suspension.starts_on)}, {until}).",
+                )
+            if not _in_team(protocol, delegate, TeamRole.DELEGATE, performed_on):
+                add("performed_on", f"{delegate.user.get_full_name()} n'était pas délégué de l'équipe le {day}.")
+            else:
+                trainings = Training.objects.filter(
+                    membership__protocol=protocol,
+                    membership__professional=delegate,
+                    membership__role=TeamRole.DELEGATE,
+                )
+                if not trainings.filter(completed_on__lte=performed_on).exists():
+                    later = (
+                        trainings.filter(completed_on__isnull=False)
+                        .order_by("completed_on")
+                        .values_list("completed_on", flat=True)
+                        .first()
+                    )
+                    detail = f"terminée le {_fmt(later)}" if later else "aucune date de fin enregistrée"
+                    add(
+                        "performed_on",
+                        f"La formation de {delegate.user.get_full_name()} n'était pas terminée le {day} ({detail}).",
+                    )
+            if delegant is not None and delegant.pk != delegate.pk:
+                if not _in_team(protocol, delegant, TeamRole.DELEGANT, performed_on):
+                    add("delegant", f"{delegant.user.get_full_name()} n'était pas délégant de l'équipe le {day}.")
+
+    if second_contact_on is not None:
+        if performed_on is not None and second_contact_on < performed_on:
+            add("second_contact_on", "Le second contact ne peut pas précéder l'intervention.")
+        if second_contact_on > today:
+            add("second_contact_on", "La date du second contact ne peut pas être dans le futur.")
+    elif second_contact_delegate is not None:
+        add("second_contact_on", "Indiquez la date du second contact.")
+
+    if reference and performed_on is not None:
+        identical = Intervention.objects.active().filter(
+            protocol=protocol, episode_reference=reference, performed_on=performed_on, delegate=delegate
+        )
+        if exclude_pk:
+            identical = identical.exclude(pk=exclude_pk)
+        if identical.exists():
+            add(
+                "episode_reference", "Cette intervention est déjà enregistrée (même épisode, même date, même délégué)."
+            )
+    return problems
+
+
+def can_change(intervention: Intervention, user: User) -> bool:
+    """The delegate who performed it, or a coordinator of its structure (not yet frozen, see ``protocols.locks``)."""
+    if intervention.delegate.user_id == user.pk:
+        return True
+    return intervention.structure_id in get_scope(user).structure_ids([Role.COORDINATOR])
+
+
+def _check_changeable(intervention: Intervention, by: User) -> Intervention:
+    locked = (
+        Intervention.objects.select_for_update(of=("self",))
+        .with_lock()
+        .select_related("delegate__user", "protocol")
+        .get(pk=intervention.pk)
+    )
+    if not can_change(locked, by):
+        raise ApplicationError("Seuls le délégué qui l'a réalisée et les coordinateurs modifient cette intervention.")
+    if locked.cancelled_at is not None:
+        raise ApplicationError("Cette intervention est annulée.")
+    if locked.is_locked:
+        raise ApplicationError(
+            "Un état de versement couvrant cette intervention a été émis : elle ne peut plus être modifiée ni "
+            "annulée. Signalez une erreur à l'ARS, elle sera régularisée sur l'état suivant."
+        )
+    return locked
+
+
+@transaction.atomic
+def intervention_log(
+    *,
+    by: User,
+    protocol: Protocol,
+    performed_on: datetime.date,
+    delegant: Professional,
+    episode_reference: str,
+    second_contact_on: datetime.date | None = None,
+    second_contact_delegate: Professional | None = None,
+    source: str = InterventionSource.FORM,
+) -> Intervention:
+    """A delegate logs an intervention they performed (the form of "Mes interventions")."""
+    delegate = Professional.objects.filter(user=by).select_related("user").first()
+    if delegate is None:
+        raise ApplicationError("Renseignez d'abord votre identité professionnelle (RPPS ou ADELI) dans votre compte.")
+    is_delegate = TeamMembership.objects.filter(
+        protocol=protocol, professional=delegate, role=TeamRole.DELEGATE, status=MembershipStatus.ACCEPTED
+    ).exists()
+    if not is_delegate:
+        raise ApplicationError("Vous n'êtes pas délégué de l'équipe de ce protocole.")
+    reference = (episode_reference or "").strip()
+    problems = intervention_problems(
+        protocol=protocol,
+        delegate=delegate,
+        delegant=delegant,
+        performed_on=performed_on,
+        episode_reference=reference,
+        second_contact_on=second_contact_on,
+        second_contact_delegate=second_contact_delegate,
+    )
+    if problems:
+        raise ValidationError({field or "__all__": messages for field, messages in problems.items()})
+    intervention = Intervention(
+        structure=protocol.carrying_structure,
+        protocol=protocol,
+        performed_on=performed_on,
+        delegate=delegate,
+        delegant=delegant,
+        episode_reference=reference,
+        second_contact_on=second_contact_on,
+        second_contact_delegate=second_contact_delegate,
+        source=source,
+        recorded_by=by,
+    )
+    intervention.full_clean()
+    intervention._history_user = by
+    intervention.save()
+    notify_eligibility_inputs(protocol_id=protocol.pk, since=performed_on)
+    return intervention
+
+
+@transaction.atomic
+def intervention_update(
+    *,
+    intervention: Intervention,
+    by: User,
+    performed_on: datetime.date,
+    delegant: Professional,
+    episode_reference: str,
+    second_contact_on: datetime.date | None = None,
+    second_contact_delegate: Professional | None = None,
+) -> Intervention:
+    """Correct an intervention (not its protocol nor its delegate: cancel and log again for that)."""
+    current = _check_changeable(intervention, by)
+    reference = (episode_reference or "").strip()
+    problems = intervention_problems(
+        protocol=current.protocol,
+        delegate=current.delegate,
+        delegant=delegant,
+        performed_on=performed_on,
+        episode_reference=reference,
+        second_contact_on=second_contact_on,
+        second_contact_delegate=second_contact_delegate,
+        exclude_pk=current.pk,
+    )
+    if problems:
+        raise ValidationError({field or "__all__": messages for field, messages in problems.items()})
+    since = min(current.performed_on, performed_on)
+    current.performed_on = performed_on
+    current.delegant = delegant
+    current.episode_reference = reference
+    current.second_contact_on = second_contact_on
+    current.second_contact_delegate = second_contact_delegate
+    current.full_clean()
+    current._history_user = by
+    current.save(
+        update_fields=[
+            "performed_on",
+            "delegant",
+            "episode_reference",
+            "second_contact_on",
+            "second_contact_delegate",
+        ]
+    )
+    notify_eligibility_inputs(protocol_id=current.protocol_id, since=since)
+    return current
+
+
+@transaction.atomic
+def intervention_cancel(*, intervention: Intervention, by: User) -> Intervention:
+    """Cancel an intervention logged by mistake. It stays in the history, and no longer counts."""
+    current = _check_changeable(intervention, by)
+    current.cancelled_at = timezone.now()
+    current.cancelled_by = by
+    current._history_user = by
+    current.save(update_fields=["cancelled_at", "cancelled_by"])
+    notify_eligibility_inputs(protocol_id=current.protocol_id, since=current.performed_on)
+    return current
