@@ -55,7 +55,7 @@ def register(label: str, url_name: str, roles, order: int = 100, group: str | No
 
 
 def items_for(scope, path: str = "") -> list[NavEntry | NavGroup]:
-    """The menu of a user: the entries of their roles; the one whose URL is the longest prefix of ``path`` is current."""
+    """The menu of a user: the entries of their roles; the longest URL prefix of ``path`` is the current entry."""
     roles = scope.roles
     items = sorted((item for item in _items if item.roles & roles), key=lambda item: (item.order, item.label))
     urls = {item: reverse(item.url_name) for item in items}
