@@ -23,6 +23,7 @@ from funding.models.eligibility import ExclusionReason, InterventionEligibility
 from funding.models.grant import Grant, GrantState
 from funding.models.statement import (
     ComputationRun,
+    PaidIntervention,
     Payment,
     Statement,
     StatementItem,
@@ -50,6 +51,7 @@ __all__ = [
     "InstructionCheck",
     "InstructionNote",
     "InterventionEligibility",
+    "PaidIntervention",
     "Payment",
     "PriorityRule",
     "Review",

@@ -1,0 +1,446 @@
+"""Computing and issuing the funding statements of a region for a half-year.
+
+``statements_compute`` writes the drafts of a region and period in a few aggregate queries (one ``GROUP BY
+grant`` over the eligibility table, one over the paid ledger, one over the issued lines), whatever the number of
+grants; ``statements_issue`` freezes them (one ``INSERT … SELECT`` of the paid interventions). Both run inside the
+transaction of a ``ComputationRun`` (``computation_run_execute``), behind a PostgreSQL advisory lock per region and
+period: two runs at once give one set of drafts, and a killed worker leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from funding.models import (
+    ComputationRun,
+    Grant,
+    InterventionEligibility,
+    Statement,
+    StatementLine,
+    StatementStatus,
+)
+from funding.periods import Period
+from funding.services import statement_sql
+from funding.services.statement_rules import StatementFigures, YearCounts, statement_figures
+from portal.access import get_scope
+from portal.errors import ApplicationError
+from portal.jobs import JobStatus
+from portal.roles import Role
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class ComputationResult:
+    region_id: int
+    period: Period
+    drafts: list[Statement] = field(default_factory=list)
+    figures: dict[int, StatementFigures] = field(default_factory=dict)  # by statement id
+    already_issued: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    issued: int = 0
+
+    @property
+    def digest(self) -> str:
+        payload = sorted([statement.grant_id, self.figures[statement.pk].fingerprint()] for statement in self.drafts)
+        return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
+
+    def summary(self) -> dict:
+        figures = list(self.figures.values())
+        return {
+            "statements": len(self.drafts),
+            "issued": self.issued,
+            "already_issued": self.already_issued,
+            "skipped": self.skipped,
+            "eligible": sum(f.eligible_count for f in figures),
+            "excluded": sum(f.excluded_count for f in figures),
+            "period_amount": str(sum((f.period_amount for f in figures), Decimal("0.00"))),
+            "regularisation_amount": str(sum((f.regularisation_amount for f in figures), Decimal("0.00"))),
+            "total_amount": str(sum((f.total_amount for f in figures), Decimal("0.00"))),
+        }
+
+
+def lock_region_period(*, region, period: Period) -> None:
+    """Serialise computations of one region and period until the end of the current transaction.
+
+    PostgreSQL only: the SQLite demo of ``make run`` is a single process whose Celery runs tasks inline."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("Le verrou d'un calcul se prend dans sa transaction.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"funding.statements:{region.pk}:{period}"]
+            )
+
+
+def statement_reference(grant: Grant, period: Period) -> str:
+    return f"EV-{period}-{grant.reference}"
+
+
+def _issued_by_grant_year(grant_ids) -> dict[tuple[int, int], Decimal]:
+    rows = (
+        StatementLine.objects.filter(statement__grant_id__in=grant_ids, statement__status=StatementStatus.ISSUED)
+        .values("statement__grant_id", "year")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {(row["statement__grant_id"], row["year"]): row["total"] for row in rows}
+
+
+def _eligibility_counts(grant_ids, period: Period, first_year: int) -> dict[int, dict]:
+    """Per grant, in one ``GROUP BY grant`` over the eligibility table (index ``eligibility_grant_date_idx``): the
+    period's eligible and excluded interventions and, per year of the window, the eligible ones before the period."""
+    aggregates = {
+        "period_eligible": Count("pk", filter=Q(is_eligible=True, performed_on__gte=period.start)),
+        "period_excluded": Count("pk", filter=Q(is_eligible=False, performed_on__gte=period.start)),
+    }
+    for year in range(first_year, period.year + 1):
+        start, end = datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), period.start - datetime.timedelta(1))
+        if start <= end:
+            aggregates[f"y{year}"] = Count(
+                "pk", filter=Q(is_eligible=True, performed_on__gte=start, performed_on__lte=end)
+            )
+    rows = (
+        InterventionEligibility.objects.filter(
+            grant_id__in=grant_ids,
+            performed_on__gte=datetime.date(first_year, 1, 1),
+            performed_on__lte=period.end,
+        )
+        .values("grant_id")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return {row["grant_id"]: row for row in rows}
+
+
+def _ledger_counts(grant_ids, period: Period) -> dict[tuple[int, int], tuple[int, int]]:
+    sql, params = statement_sql.ledger_counts_sql(grant_ids, period)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(grant_id, year): (paid, still_paid or 0) for grant_id, year, paid, still_paid in cursor.fetchall()}
+
+
+def _report(on_progress: ProgressCallback | None, done: int, total: int) -> None:
+    if on_progress:
+        on_progress(done, total)
+
+
+def statements_compute(
+    *, region, period: Period, lock_grants: bool = False, on_progress: ProgressCallback | None = None
+) -> ComputationResult:
+    """Write the drafts of ``region`` for ``period`` (idempotent: a second run rewrites the same drafts).
+
+    Issued statements of the period are never touched; a grant with an issued statement of a later period is left
+    aside (its later statement already settled the period). ``lock_grants`` locks the grants' rows first, as the
+    issue does, so no other issue of the region reads the issued amounts meanwhile. Must run in a transaction.
+    """
+    lock_region_period(region=region, period=period)
+    result = ComputationResult(region_id=region.pk, period=period)
+    grants_query = Grant.objects.filter(structure__region=region, starts_on__lte=period.end).order_by("pk")
+    if lock_grants:
+        grants_query = grants_query.select_for_update(of=("self",))
+    grants = {grant.pk: grant for grant in grants_query}
+    statements = {
+        s.grant_id: s for s in Statement.objects.filter(grant_id__in=list(grants), year=period.year, half=period.half)
+    }
+    later_issued = set(
+        Statement.objects.issued()
+        .filter(grant_id__in=list(grants))
+        .filter(Q(year__gt=period.year) | Q(year=period.year, half__gt=period.half))
+        .values_list("grant_id", flat=True)
+    )
+    issued = _issued_by_grant_year(list(grants))
+    first_issued_year = {}
+    for grant_id, year in issued:
+        first_issued_year[grant_id] = min(year, first_issued_year.get(grant_id, year))
+
+    candidates = []
+    for grant in sorted(grants.values(), key=lambda g: g.reference):
+        existing = statements.get(grant.pk)
+        if existing is not None and existing.is_issued:
+            result.already_issued += 1
+        elif grant.pk in later_issued:
+            result.skipped.append(
+                {"grant": grant.reference, "reason": "Un état d'une période postérieure est déjà émis."}
+            )
+        elif grant.ends_on >= period.start or grant.pk in first_issued_year:
+            candidates.append(grant)
+    total = len(candidates) + 1
+    _report(on_progress, 0, total)
+
+    candidate_ids = [grant.pk for grant in candidates]
+    window_start = {g.pk: min(first_issued_year.get(g.pk, period.year), period.year) for g in candidates}
+    first_year = min(window_start.values(), default=period.year)
+    counts = _eligibility_counts(candidate_ids, period, first_year) if candidates else {}
+    ledger = _ledger_counts(candidate_ids, period) if candidates else {}
+    _report(on_progress, 1, total)
+
+    now = timezone.now()
+    to_create, to_update, kept_grants = [], [], set()
+    figures_by_grant = {}
+    for grant in candidates:
+        row = counts.get(grant.pk, {})
+        years = {}
+        for year in range(window_start[grant.pk], period.year + 1):
+            paid, still_paid = ledger.get((grant.pk, year), (0, 0))
+            years[year] = YearCounts(
+                year=year,
+                eligible=row.get(f"y{year}", 0),
+                paid=paid,
+                still_paid=still_paid,
+                issued=issued.get((grant.pk, year), Decimal("0.00")),
+            )
+        figures = statement_figures(
+            rate=grant.rate,
+            yearly_cap=grant.yearly_cap,
+            period=period,
+            period_eligible=row.get("period_eligible", 0),
+            period_excluded=row.get("period_excluded", 0),
+            years=years,
+        )
+        covers_period = grant.starts_on <= period.end and grant.ends_on >= period.start
+        if not covers_period and not figures.has_activity:
+            continue
+        kept_grants.add(grant.pk)
+        figures_by_grant[grant.pk] = figures
+        statement = statements.get(grant.pk) or Statement(
+            grant=grant, year=period.year, half=period.half, reference=statement_reference(grant, period)
+        )
+        _apply_figures(statement, figures, regularisation_from=datetime.date(window_start[grant.pk], 1, 1), now=now)
+        (to_update if statement.pk else to_create).append(statement)
+
+    stale = [s.pk for s in statements.values() if not s.is_issued and s.grant_id not in kept_grants]
+    if stale:
+        Statement.objects.filter(pk__in=stale).delete()
+    StatementLine.objects.filter(statement__in=[s.pk for s in to_update]).delete()
+    if to_update:
+        Statement.objects.bulk_update(to_update, DRAFT_FIELDS, batch_size=500)
+    Statement.objects.bulk_create(to_create, batch_size=500)
+    lines = []
+    for done, statement in enumerate(to_update + to_create, start=1):
+        lines += [
+            StatementLine(
+                statement=statement,
+                kind=line.kind,
+                year=line.year,
+                label=line.label,
+                eligible_count=line.eligible_count,
+                added_count=line.added_count,
+                removed_count=line.removed_count,
+                entitled_amount=line.entitled_amount,
+                deducted_amount=line.deducted_amount,
+                amount=line.amount,
+            )
+            for line in figures_by_grant[statement.grant_id].lines
+        ]
+        if done % 50 == 0:
+            _report(on_progress, 1 + done, total)
+    StatementLine.objects.bulk_create(lines, batch_size=1000)
+    result.drafts = sorted(to_update + to_create, key=lambda s: s.reference)
+    result.figures = {s.pk: figures_by_grant[s.grant_id] for s in result.drafts}
+    _report(on_progress, total, total)
+    return result
+
+
+DRAFT_FIELDS = [
+    "rate",
+    "yearly_cap",
+    "eligible_count",
+    "excluded_count",
+    "period_amount",
+    "regularisation_amount",
+    "total_amount",
+    "year_cumulative",
+    "cap_remaining",
+    "regularisation_from",
+    "computed_at",
+]
+
+
+def _apply_figures(statement: Statement, figures: StatementFigures, *, regularisation_from, now) -> None:
+    statement.rate = figures.rate
+    statement.yearly_cap = figures.yearly_cap
+    statement.eligible_count = figures.eligible_count
+    statement.excluded_count = figures.excluded_count
+    statement.period_amount = figures.period_amount
+    statement.regularisation_amount = figures.regularisation_amount
+    statement.total_amount = figures.total_amount
+    statement.year_cumulative = figures.year_cumulative
+    statement.cap_remaining = figures.cap_remaining
+    statement.regularisation_from = regularisation_from
+    statement.computed_at = now
+
+
+def statements_issue(*, result: ComputationResult, by=None, today: datetime.date | None = None) -> int:
+    """Issue the drafts ``statements_compute`` just wrote, in the same transaction: freeze the interventions they
+    count or exclude (``StatementItem``), update the paid ledger, and mark them issued (with a history entry).
+
+    Refused for a period not yet over, or while an earlier period of one of the grants is still a draft (it would
+    then be paid twice). Returns the number of statements issued."""
+    period = result.period
+    if not period.is_over(today):
+        raise ApplicationError(
+            f"Le {period.label} n'est pas terminé : ses états pourront être émis à partir du "
+            f"{period.end + datetime.timedelta(1):%d/%m/%Y}."
+        )
+    drafts = result.drafts
+    if not drafts:
+        raise ApplicationError("Aucun brouillon à émettre pour cette période.")
+    ids = [s.pk for s in drafts]
+    earlier_drafts = list(
+        Statement.objects.drafts()
+        .filter(grant_id__in=[s.grant_id for s in drafts])
+        .filter(Q(year__lt=period.year) | Q(year=period.year, half__lt=period.half))
+        .values_list("reference", flat=True)
+        .order_by("reference")[:5]
+    )
+    if earlier_drafts:
+        raise ApplicationError(
+            "Des états de périodes antérieures sont encore des brouillons : émettez-les d'abord "
+            f"({', '.join(earlier_drafts)})."
+        )
+    try:
+        with connection.cursor() as cursor:
+            for sql, params in (
+                statement_sql.freeze_items_sql(ids, period),
+                statement_sql.ledger_remove_sql(ids),
+                statement_sql.ledger_add_sql(ids),
+            ):
+                cursor.execute(sql, params)
+    except IntegrityError as error:
+        raise ApplicationError(
+            "Une intervention serait payée deux fois (elle figure déjà dans un autre état émis) : rien n'est émis. "
+            "Vérifiez les interventions rattachées à plusieurs subventions."
+        ) from error
+    _check_frozen_items(result)
+    now = timezone.now()
+    for statement in drafts:
+        statement.status, statement.issued_at, statement.issued_by = StatementStatus.ISSUED, now, by
+    bulk_update_with_history(
+        drafts,
+        Statement,
+        ["status", "issued_at", "issued_by"],
+        default_user=by,
+        default_change_reason="Émission de l'état",
+        default_date=now,
+    )
+    result.issued = len(drafts)
+    return result.issued
+
+
+def _check_frozen_items(result: ComputationResult) -> None:
+    """The frozen list must say exactly what the counts said; anything else is a bug, and nothing is issued."""
+    sql, params = statement_sql.item_counts_sql([s.pk for s in result.drafts])
+    found = defaultdict(int)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for statement_id, year, is_regularisation, is_eligible, count in cursor.fetchall():
+            found[(statement_id, year, bool(is_regularisation), bool(is_eligible))] += count
+    expected = defaultdict(int)
+    for statement in result.drafts:
+        figures = result.figures[statement.pk]
+        expected[(statement.pk, statement.year, False, True)] += figures.eligible_count
+        expected[(statement.pk, statement.year, False, False)] += figures.excluded_count
+        for line in figures.lines:
+            if line.kind == "regularisation":
+                expected[(statement.pk, line.year, True, True)] += line.added_count
+                expected[(statement.pk, line.year, True, False)] += line.removed_count
+    mismatches = {key for key in set(found) | set(expected) if found[key] != expected[key]}
+    if mismatches:
+        raise RuntimeError(f"Interventions figées incohérentes avec les comptes : {sorted(mismatches)[:5]}")
+
+
+# --- Runs (the Celery task, the command line and the finance officer's button all go through these) ----------
+
+
+def _progress_key(run_id: int) -> str:
+    return f"funding:computation-run:{run_id}:progress"
+
+
+def run_progress(run: ComputationRun) -> ComputationRun:
+    """The run with its live progress: while the run's transaction is open its row cannot show it, the cache can."""
+    if run.status == JobStatus.RUNNING:
+        progress = cache.get(_progress_key(run.pk))
+        if progress:
+            run.processed, run.total = progress
+    return run
+
+
+def computation_run_start(
+    *, region, period: Period, by, issue_after: bool = False, expected_digest: str = ""
+) -> ComputationRun:
+    """Create a run and queue its task once the transaction commits. A click while the same computation is
+    already queued or running returns that run instead of starting another."""
+    scope = get_scope(by)
+    if region.pk not in scope.region_ids([Role.FINANCE_OFFICER]):
+        raise ApplicationError("Seul un chargé de financement de l'ARS peut calculer ou émettre ses états.")
+    pending = ComputationRun.objects.filter(
+        region=region,
+        year=period.year,
+        half=period.half,
+        issue_after=issue_after,
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
+    ).first()
+    if pending:
+        return pending
+    run = ComputationRun.objects.create(
+        region=region,
+        year=period.year,
+        half=period.half,
+        issue_after=issue_after,
+        expected_digest=expected_digest,
+        requested_by=by,
+    )
+    from funding.tasks.statements import compute_statements as compute_statements_task
+
+    compute_statements_task.delay_on_commit(region.code, str(period), run_id=run.pk)
+    return run
+
+
+def computation_run_execute(*, run: ComputationRun, today: datetime.date | None = None) -> ComputationRun:
+    """Compute (and, if asked, issue) the statements of a run in one transaction, and record the outcome.
+
+    A business refusal (period not over, digest changed, earlier drafts) marks the run failed with its message;
+    database and broker errors propagate so the Celery task retries the whole run (nothing was written)."""
+    if run.status == JobStatus.DONE:
+        return run
+    run.mark_running()
+
+    def on_progress(done: int, total: int) -> None:
+        cache.set(_progress_key(run.pk), (done, total), timeout=3600)
+
+    try:
+        with transaction.atomic():
+            result = statements_compute(
+                region=run.region, period=run.period, lock_grants=run.issue_after, on_progress=on_progress
+            )
+            run.result_digest = result.digest
+            if run.issue_after:
+                if run.expected_digest and run.expected_digest != result.digest:
+                    raise ApplicationError(
+                        "Les montants ont changé depuis le calcul que vous avez vérifié (nouvelles interventions "
+                        "ou éligibilités recalculées) : relancez le calcul, vérifiez-le, puis émettez."
+                    )
+                statements_issue(result=result, by=run.requested_by, today=today)
+    except ApplicationError as error:
+        run.mark_failed(error.message)
+        return run
+    finally:
+        cache.delete(_progress_key(run.pk))
+    run.summary = result.summary()
+    run.total = len(result.drafts)
+    run.save(update_fields=["summary", "result_digest", "total"])
+    run.mark_done()
+    return run
