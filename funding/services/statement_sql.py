@@ -178,10 +178,20 @@ DETAIL_HEADER = [
 ]
 
 
-def detail_export_sql(*, issued_ids, draft_ids, period: Period, with_nature: bool = False) -> tuple[str, list]:
+DETAIL_ONLY = {
+    "eligible": "d.is_eligible AND NOT d.is_regularisation",
+    "exclue": "NOT d.is_eligible AND NOT d.is_regularisation",
+    "regularisation": "d.is_regularisation",
+}
+
+
+def detail_export_sql(
+    *, issued_ids=(), draft_ids=(), period: Period, with_nature: bool = False, only: str | None = None
+) -> tuple[str, list]:
     """One row per intervention of the statements (period lines, then régularisations), with the columns of the
-    detail CSV (``DETAIL_HEADER``), ordered by grant reference, nature and date. ``with_nature`` adds the
-    ``nature`` column of the XLSX (``periode`` or ``regularisation AAAA``)."""
+    detail CSV (``DETAIL_HEADER``; empty text is NULL so that COPY and Python write the same empty cells), ordered by grant reference, nature and date. ``with_nature`` adds the
+    ``nature`` column of the XLSX (``periode`` or ``regularisation AAAA``); ``only`` keeps one kind of rows
+    (a key of ``DETAIL_ONLY``)."""
     parts, params = [], []
     if issued_ids:
         sql, part_params = frozen_detail_sql(issued_ids)
@@ -206,9 +216,9 @@ def detail_export_sql(*, issued_ids, draft_ids, period: Period, with_nature: boo
             " AS nature"
         )
     sql = f"""
-        SELECT st.finess, {columns[0]}, {columns[1]}, i.performed_on, {columns[2]},
-               COALESCE(dg.rpps, dg.adeli, ''), COALESCE(dt.rpps, dt.adeli, ''),
-               CASE WHEN d.is_eligible THEN 'eligible' ELSE 'exclue' END, d.reason{nature}
+        SELECT NULLIF(st.finess, ''), NULLIF({columns[0]}, ''), NULLIF({columns[1]}, ''), i.performed_on,
+               NULLIF({columns[2]}, ''), COALESCE(dg.rpps, dg.adeli), COALESCE(dt.rpps, dt.adeli),
+               CASE WHEN d.is_eligible THEN 'eligible' ELSE 'exclue' END, NULLIF(d.reason, ''){nature}
         FROM ({union}) AS d
         JOIN {STATEMENTS} s ON s.id = d.statement_id
         JOIN {GRANTS} g ON g.id = s.grant_id
@@ -217,6 +227,7 @@ def detail_export_sql(*, issued_ids, draft_ids, period: Period, with_nature: boo
         JOIN {PROTOCOLS} pr ON pr.id = i.protocol_id
         JOIN {PROFESSIONALS} dg ON dg.id = i.delegate_id
         JOIN {PROFESSIONALS} dt ON dt.id = i.delegant_id
+        {"WHERE " + DETAIL_ONLY[only] if only else ""}
         ORDER BY g.reference, d.is_regularisation, d.year, i.performed_on, i.id, d.is_eligible
     """
     return sql, neutral_params + params
