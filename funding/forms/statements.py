@@ -8,7 +8,9 @@ class ComputeStatementsForm(PortalForm):
     """Which region (when the officer serves several) and which half-year to compute."""
 
     region = forms.ModelChoiceField(label="ARS", queryset=None, empty_label=None)
-    period = forms.ChoiceField(label="Période", help_text="Un semestre : 1er (janvier–juin) ou 2nd (juillet–décembre).")
+    period = forms.ChoiceField(
+        label="Période", help_text="Un semestre : 1er (janvier–juin) ou 2nd (juillet–décembre)."
+    )
 
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)

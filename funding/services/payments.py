@@ -49,9 +49,7 @@ def payment_record(
     if remaining <= 0:
         raise ApplicationError("Cet état n'a plus rien à payer.")
     if amount > remaining:
-        raise ApplicationError(
-            f"Le montant dépasse le reste à payer de l'état ({_euros(remaining)}).", field="amount"
-        )
+        raise ApplicationError(f"Le montant dépasse le reste à payer de l'état ({_euros(remaining)}).", field="amount")
     payment = Payment(
         statement=statement,
         paid_on=paid_on,

@@ -189,9 +189,9 @@ def detail_export_sql(
     *, issued_ids=(), draft_ids=(), period: Period, with_nature: bool = False, only: str | None = None
 ) -> tuple[str, list]:
     """One row per intervention of the statements (period lines, then régularisations), with the columns of the
-    detail CSV (``DETAIL_HEADER``; empty text is NULL so that COPY and Python write the same empty cells), ordered by grant reference, nature and date. ``with_nature`` adds the
-    ``nature`` column of the XLSX (``periode`` or ``regularisation AAAA``); ``only`` keeps one kind of rows
-    (a key of ``DETAIL_ONLY``)."""
+    detail CSV (``DETAIL_HEADER``), ordered by grant reference, nature and date. Empty text is NULL, so COPY and
+    Python write the same empty cells. ``with_nature`` adds the ``nature`` column of the XLSX (``periode`` or
+    ``regularisation AAAA``); ``only`` keeps one kind of rows (a key of ``DETAIL_ONLY``)."""
     parts, params = [], []
     if issued_ids:
         sql, part_params = frozen_detail_sql(issued_ids)

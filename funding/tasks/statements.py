@@ -60,9 +60,7 @@ def compute_statements(self, region: str, period: str, run_id: int | None = None
 
     if run_id is None:
         parsed = Period.parse(period)
-        run = ComputationRun.objects.create(
-            region=Region.objects.get(code=region), year=parsed.year, half=parsed.half
-        )
+        run = ComputationRun.objects.create(region=Region.objects.get(code=region), year=parsed.year, half=parsed.half)
     else:
         run = ComputationRun.objects.select_related("region", "requested_by").get(pk=run_id)
     if self.request.id and run.task_id != self.request.id:

@@ -38,7 +38,9 @@ urlpatterns = [
         statements.computation_run_issue,
         name="computation_run_issue",
     ),
-    path("financement/etats/ars/<int:region_id>/<period:period>/", statements.statement_period, name="statement_period"),
+    path(
+        "financement/etats/ars/<int:region_id>/<period:period>/", statements.statement_period, name="statement_period"
+    ),
     path(
         "financement/etats/ars/<int:region_id>/<period:period>/export/",
         statements.statement_period_export,

@@ -233,7 +233,9 @@ def statement_detail(request, statement_id):
     """A statement: its lines, its exclusions by reason, its interventions (filterable) and its payments."""
     statement = get_statement_for_user(request.user, statement_id)
     only = request.GET.get("statut") or None
-    interventions = Paginator(StatementInterventions(statement, only=only), PAGE_SIZE).get_page(request.GET.get("page"))
+    interventions = Paginator(StatementInterventions(statement, only=only), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     paid = with_paid(Statement.objects.filter(pk=statement.pk)).values("paid", "remaining").first()
     return render(
         request,
@@ -273,4 +275,3 @@ def statement_csv_download(request, statement_id):
     )
     response["Content-Disposition"] = f'attachment; filename="{statement.reference}-detail.csv"'
     return response
-

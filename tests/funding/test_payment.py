@@ -11,10 +11,9 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from funding.models import Payment
+from funding.models import Payment, Statement
 from funding.selectors.payments import balances_by_grant_year
 from funding.services.payments import payment_record
-from funding.models import Statement
 from portal.errors import ApplicationError
 from portal.roles import Role
 from tests.funding.statement_scenarios import GrantScenario, compute
@@ -44,7 +43,9 @@ def officer(scenario):
 
 
 def record(statement, officer, amount, reference="OP-1", paid_on=datetime.date(2026, 3, 1)):
-    return payment_record(statement=statement, paid_on=paid_on, amount=Decimal(amount), reference=reference, by=officer)
+    return payment_record(
+        statement=statement, paid_on=paid_on, amount=Decimal(amount), reference=reference, by=officer
+    )
 
 
 def test_payments_up_to_the_issued_amount(scenario, officer):

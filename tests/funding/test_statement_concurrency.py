@@ -12,6 +12,7 @@ from funding.services.statements import computation_run_execute, lock_region_per
 from portal.jobs import JobStatus
 from tests.funding.statement_scenarios import GrantScenario, compute
 
+
 def _in_thread(target, errors):
     def run():
         try:

@@ -49,7 +49,9 @@ def test_cap_reached_in_h1_leaves_nothing_for_h2():
 
 
 def test_cap_crossed_in_h2():
-    h2 = figures("2025-H2", 100, {2025: YearCounts(2025, eligible=200, paid=200, still_paid=200, issued=Decimal(5000))})
+    h2 = figures(
+        "2025-H2", 100, {2025: YearCounts(2025, eligible=200, paid=200, still_paid=200, issued=Decimal(5000))}
+    )
     # 300 × 25 = 7,500 is capped at 7,000; 5,000 were issued for H1: H2 gets 2,000, not 2,500.
     assert amounts(h2) == [("period", 2025, Decimal("2000.00"))]
     assert h2.cap_remaining == 0
