@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from operator import itemgetter
 
 from django.db import connection
+from django.db.models import Q
 
 from funding.exports.xlsx import DATE, EUROS, INTEGER, XlsxColumn, write_sheets
 from funding.models import Statement, StatementLine
@@ -83,7 +84,8 @@ def summary_csv(statements: Iterable[Statement]) -> Iterator[bytes]:
         yield line.encode("utf-8")
 
 
-def _batches(statements) -> Iterator[tuple[list[int], list[int]]]:
+def _batches(statements) -> Iterator[tuple[list[int], list[int], list[int]]]:
+    """``(issued ids, draft ids, drafts with régularisation changes)`` by groups of ``BATCH`` statements."""
     batch = []
     for statement in statements:
         batch.append(statement)
@@ -94,16 +96,24 @@ def _batches(statements) -> Iterator[tuple[list[int], list[int]]]:
         yield _split(batch)
 
 
-def _split(batch) -> tuple[list[int], list[int]]:
-    return [s.pk for s in batch if s.is_issued], [s.pk for s in batch if not s.is_issued]
+def _split(batch) -> tuple[list[int], list[int], list[int]]:
+    drafts = [s.pk for s in batch if not s.is_issued]
+    regularised = set(
+        StatementLine.objects.filter(statement_id__in=drafts, kind=StatementLine.Kind.REGULARISATION)
+        .filter(Q(added_count__gt=0) | Q(removed_count__gt=0))
+        .values_list("statement_id", flat=True)
+    )
+    return [s.pk for s in batch if s.is_issued], drafts, sorted(regularised)
 
 
 def detail_csv(statements, period: Period) -> Iterator[bytes]:
     """The detail CSV of ``statements`` (one period), header first, streamed batch by batch."""
     yield (";".join(DETAIL_HEADER) + "\n").encode("utf-8")
     statements = list(statements.select_related(None).only("pk", "status").order_by("grant__reference"))
-    for issued_ids, draft_ids in _batches(statements):
-        sql, params = detail_export_sql(issued_ids=issued_ids, draft_ids=draft_ids, period=period)
+    for issued_ids, draft_ids, regularised_ids in _batches(statements):
+        sql, params = detail_export_sql(
+            issued_ids=issued_ids, draft_ids=draft_ids, regularised_ids=regularised_ids, period=period
+        )
         if connection.vendor == "postgresql":
             yield from _copy(sql, params)
         else:
@@ -142,8 +152,14 @@ def _fetch(sql: str, params: list, size: int = 5000) -> Iterator[list[tuple]]:
 def detail_rows(statements, period: Period) -> Iterator[tuple]:
     """The detail rows with the ``nature`` column (``periode`` or ``regularisation AAAA``), for the XLSX."""
     statements = list(statements.select_related(None).only("pk", "status").order_by("grant__reference"))
-    for issued_ids, draft_ids in _batches(statements):
-        sql, params = detail_export_sql(issued_ids=issued_ids, draft_ids=draft_ids, period=period, with_nature=True)
+    for issued_ids, draft_ids, regularised_ids in _batches(statements):
+        sql, params = detail_export_sql(
+            issued_ids=issued_ids,
+            draft_ids=draft_ids,
+            regularised_ids=regularised_ids,
+            period=period,
+            with_nature=True,
+        )
         for rows in _fetch(sql, params):
             yield from rows
 

@@ -177,7 +177,8 @@ class StatementItem(models.Model):
     the year of the line the item belongs to.
     """
 
-    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the unique constraint below starts with the statement and serves its lookups.
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="items", db_index=False)
     intervention = models.ForeignKey("protocols.Intervention", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField("année concernée")
     is_eligible = models.BooleanField()
@@ -210,7 +211,7 @@ class PaidIntervention(models.Model):
     intervention = models.OneToOneField(
         "protocols.Intervention", primary_key=True, on_delete=models.PROTECT, related_name="+"
     )
-    grant = models.ForeignKey("funding.Grant", on_delete=models.PROTECT, related_name="+")
+    grant = models.ForeignKey("funding.Grant", on_delete=models.PROTECT, related_name="+", db_index=False)
     year = models.PositiveSmallIntegerField("année")
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="+")
 

@@ -56,22 +56,50 @@ def _false() -> str:
     return "FALSE" if connection.vendor == "postgresql" else "0"
 
 
-def ledger_counts_sql(grant_ids, period: Period) -> tuple[str, list]:
-    """Per (grant, year) of the ledger: how many interventions are paid, and how many of them are still eligible
-    now, for the same grant and year, dated before the period (``still_paid``)."""
+def counts_with_ledger_sql(grant_ids, period: Period, windows) -> tuple[str, list, list[str]]:
+    """The per-grant counts of a computation in one scan of the eligibility rows, joined once to the paid ledger:
+    ``period_eligible``, ``period_excluded``, and for each year window ``y<year>`` (eligible now, dated in the
+    window) and ``s<year>`` (of those, the ones the ledger pays for this grant and that year)."""
+    ids = _ids(grant_ids)
+    columns = ["grant_id", "period_eligible", "period_excluded"]
+    selects = [
+        "COUNT(*) FILTER (WHERE e.is_eligible AND e.performed_on >= %s)",
+        "COUNT(*) FILTER (WHERE NOT e.is_eligible AND e.performed_on >= %s)",
+    ]
+    params = [period.start, period.start]
+    for year, start, end in windows:
+        window = "e.is_eligible AND e.performed_on >= %s AND e.performed_on <= %s"
+        selects.append(f"COUNT(*) FILTER (WHERE {window})")
+        selects.append(f"COUNT(p.intervention_id) FILTER (WHERE {window} AND p.year = %s)")
+        params += [start, end, start, end, year]
+        columns += [f"y{year}", f"s{year}"]
+    first_start = windows[0][1] if windows else period.start
     sql = f"""
-        SELECT p.grant_id, p.year, COUNT(*) AS paid,
-               SUM(CASE WHEN e.is_eligible AND e.grant_id = p.grant_id AND e.performed_on < %s
-                         AND {year_of("e.performed_on")} = p.year THEN 1 ELSE 0 END) AS still_paid
-        FROM {LEDGER} p
-        LEFT JOIN {ELIGIBILITY} e ON e.intervention_id = p.intervention_id
-        WHERE p.grant_id IN ({_ids(grant_ids)})
-        GROUP BY p.grant_id, p.year
+        SELECT e.grant_id, {", ".join(selects)}
+        FROM {ELIGIBILITY} e
+        LEFT JOIN {LEDGER} p
+               ON p.intervention_id = e.intervention_id AND p.grant_id = e.grant_id AND p.grant_id IN ({ids})
+        WHERE e.grant_id IN ({ids}) AND e.performed_on >= %s AND e.performed_on <= %s
+        GROUP BY e.grant_id
     """
-    return sql, [period.start]
+    return sql, [*params, min(first_start, period.start), period.end], columns
 
 
-def live_detail_sql(statement_ids, period: Period) -> tuple[str, list]:
+def update_drafts_sql(statements, fields: list[str], db_types: dict[str, str]) -> tuple[str, list]:
+    """One ``UPDATE … FROM unnest(arrays)`` rewriting the figures of recomputed drafts (PostgreSQL)."""
+    arrays = ["%s::bigint[]"] + [f"%s::{db_types[field].split('(')[0]}[]" for field in fields]
+    names = ", ".join(["id", *fields])
+    assignments = ", ".join(f"{field} = v.{field}" for field in fields)
+    params = [[s.pk for s in statements]] + [[getattr(s, field) for s in statements] for field in fields]
+    sql = f"""
+        UPDATE {STATEMENTS} AS s SET {assignments}
+        FROM unnest({", ".join(arrays)}) AS v({names})
+        WHERE s.id = v.id
+    """
+    return sql, params
+
+
+def live_detail_sql(statement_ids, period: Period, regularised_ids=None) -> tuple[str, list]:
     """The interventions of draft statements, as the freeze would write them:
     ``(statement_id, intervention_id, year, is_eligible, reason, is_regularisation)``.
 
@@ -79,8 +107,12 @@ def live_detail_sql(statement_ids, period: Period) -> tuple[str, list]:
     2. late additions: eligible now, dated in the régularisation window (from ``regularisation_from`` to the start
        of the period), and not in the paid ledger for this grant and year;
     3. removals: in the paid ledger for the grant, but no longer eligible for it, in that year, before the period.
+
+    ``regularised_ids`` narrows parts 2 and 3 to the statements whose lines count additions or removals (an
+    export reads the others' period only); the freeze always looks at every statement.
     """
     ids = _ids(statement_ids)
+    regularised = ids if regularised_ids is None else _ids(regularised_ids)
     true, false = _true(), _false()
     still_paid = (
         f"e.is_eligible AND e.grant_id = s.grant_id AND e.performed_on < %s AND {year_of('e.performed_on')} = p.year"
@@ -95,7 +127,8 @@ def live_detail_sql(statement_ids, period: Period) -> tuple[str, list]:
         SELECT s.id, e.intervention_id, {year_of("e.performed_on")}, {true}, '', {true}
         FROM {STATEMENTS} s
         JOIN {ELIGIBILITY} e ON e.grant_id = s.grant_id
-        WHERE s.id IN ({ids}) AND e.is_eligible AND e.performed_on >= s.regularisation_from AND e.performed_on < %s
+        WHERE s.id IN ({regularised}) AND e.is_eligible AND e.performed_on >= s.regularisation_from
+          AND e.performed_on < %s
           AND NOT EXISTS (
               SELECT 1 FROM {LEDGER} p
               WHERE p.intervention_id = e.intervention_id AND p.grant_id = s.grant_id
@@ -110,7 +143,7 @@ def live_detail_sql(statement_ids, period: Period) -> tuple[str, list]:
         FROM {STATEMENTS} s
         JOIN {LEDGER} p ON p.grant_id = s.grant_id
         LEFT JOIN {ELIGIBILITY} e ON e.intervention_id = p.intervention_id
-        WHERE s.id IN ({ids}) AND NOT COALESCE({still_paid}, {false})
+        WHERE s.id IN ({regularised}) AND NOT COALESCE({still_paid}, {false})
     """
     return sql, [period.start, period.end, period.start, period.start]
 
@@ -186,7 +219,13 @@ DETAIL_ONLY = {
 
 
 def detail_export_sql(
-    *, issued_ids=(), draft_ids=(), period: Period, with_nature: bool = False, only: str | None = None
+    *,
+    issued_ids=(),
+    draft_ids=(),
+    regularised_ids=None,
+    period: Period,
+    with_nature: bool = False,
+    only: str | None = None,
 ) -> tuple[str, list]:
     """One row per intervention of the statements (period lines, then régularisations), with the columns of the
     detail CSV (``DETAIL_HEADER``), ordered by grant reference, nature and date. Empty text is NULL, so COPY and
@@ -198,7 +237,7 @@ def detail_export_sql(
         parts.append(sql)
         params += part_params
     if draft_ids:
-        sql, part_params = live_detail_sql(draft_ids, period)
+        sql, part_params = live_detail_sql(draft_ids, period, regularised_ids)
         parts.append(sql)
         params += part_params
     if not parts:

@@ -60,7 +60,8 @@ def test_export_statements_formats(scenario, tmp_path, capsys):
     assert len(detail.read_text(encoding="utf-8").splitlines()) == 1 + 7
     assert "7 lignes écrites" in capsys.readouterr().err
     workbook = tmp_path / "etats.xlsx"
-    call_command("export_statements", region="PACA", period="2025-H1", format="xlsx", output=str(workbook), detail=True)
+    options = {"region": "PACA", "period": "2025-H1", "detail": True}
+    call_command("export_statements", format="xlsx", output=str(workbook), **options)
     assert load_workbook(workbook).sheetnames == ["États", "Lignes", "Détail"]
     pdf = tmp_path / "etats.pdf"
     call_command("export_statements", region="PACA", period="2025-H1", format="pdf", output=str(pdf))

@@ -261,16 +261,21 @@ def create_interventions(region, grants: list[dict], count: int, year: int) -> N
         )
 
 
-def add_late_changes(region, *, period_start: datetime.date, late: int, suspended: int) -> None:
-    """After an issue: ``late`` new interventions dated before ``period_start`` (imported late) and ``suspended``
-    paid ones made ineligible (a retroactive suspension), so the next statements have régularisations."""
+def add_late_changes(region, *, period_start: datetime.date, late: int, suspended: int, grants: int) -> None:
+    """After an issue: ``late`` new interventions dated before ``period_start`` (a late import) and ``suspended``
+    paid ones made ineligible (a retroactive suspension), in the first ``grants`` grants of the load (as in real
+    life, a few structures import late or see a protocol suspended), so the next statements have régularisations.
+    """
     prefix = _prefix(region)
+    structures = list(
+        Grant.objects.filter(reference__startswith=prefix).order_by("reference").values_list("structure_id", flat=True)
+    )[:grants]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             WITH source AS (
                 SELECT i.* FROM {INTERVENTIONS} i
-                WHERE i.episode_reference LIKE %s AND i.performed_on < %s
+                WHERE i.episode_reference LIKE %s AND i.performed_on < %s AND i.structure_id = ANY(%s)
                 ORDER BY i.id LIMIT %s
             ), inserted AS (
                 INSERT INTO {INTERVENTIONS}
@@ -286,7 +291,7 @@ def add_late_changes(region, *, period_start: datetime.date, late: int, suspende
             FROM inserted JOIN {Grant._meta.db_table} g ON g.structure_id = inserted.structure_id
             WHERE g.reference LIKE %s
             """,
-            [f"{prefix}EP-%", period_start, late, f"{prefix}%"],
+            [f"{prefix}EP-%", period_start, structures, late, f"{prefix}%"],
         )
         cursor.execute(
             f"""
@@ -294,9 +299,9 @@ def add_late_changes(region, *, period_start: datetime.date, late: int, suspende
             WHERE intervention_id IN (
                 SELECT e.intervention_id FROM {ELIGIBILITY} e
                 JOIN {Grant._meta.db_table} g ON g.id = e.grant_id
-                WHERE g.reference LIKE %s AND e.is_eligible AND e.performed_on < %s
+                WHERE g.reference LIKE %s AND e.is_eligible AND e.performed_on < %s AND g.structure_id = ANY(%s)
                 ORDER BY e.intervention_id DESC LIMIT %s
             )
             """,
-            [f"{prefix}%", period_start, suspended],
+            [f"{prefix}%", period_start, structures, suspended],
         )
