@@ -21,9 +21,9 @@ from funding.models.dossier import (
 )
 from funding.models.eligibility import ExclusionReason, InterventionEligibility
 from funding.models.grant import Grant, GrantState
+from funding.models.ledger import PaidIntervention, PaidTotal
 from funding.models.statement import (
     ComputationRun,
-    PaidIntervention,
     Payment,
     Statement,
     StatementItem,
@@ -52,6 +52,7 @@ __all__ = [
     "InstructionNote",
     "InterventionEligibility",
     "PaidIntervention",
+    "PaidTotal",
     "Payment",
     "PriorityRule",
     "Review",

@@ -1,6 +1,6 @@
-"""Funding statements (états de versement), their lines and frozen interventions, the ledger of paid
-interventions, the computation runs and the payment orders. The rules are in ``docs/funding.md``; the writes in
-``funding.services.statements`` and ``funding.services.payments``."""
+"""Funding statements (états de versement), their lines and frozen interventions, the computation runs and the
+payment orders; the ledger of paid interventions is in ``funding.models.ledger``. The rules are in
+``docs/funding.md``; the writes in ``funding.services.statements`` and ``funding.services.payments``."""
 
 from django.db import models
 from django.db.models import F, Q
@@ -200,31 +200,6 @@ class StatementItem(models.Model):
 
     def __str__(self):
         return f"{self.statement} / {self.intervention_id}"
-
-
-class PaidIntervention(models.Model):
-    """The ledger of paid interventions: which issued statement currently counts each intervention, for which grant
-    and year. Written only when statements are issued (newly paid ones added, no-longer-eligible ones removed),
-    always together with the ``StatementItem`` rows it summarises, so it can be rebuilt from them. Régularisations
-    compare it with the live eligibility: an intervention is paid at most once (primary key)."""
-
-    intervention = models.OneToOneField(
-        "protocols.Intervention", primary_key=True, on_delete=models.PROTECT, related_name="+"
-    )
-    grant = models.ForeignKey("funding.Grant", on_delete=models.PROTECT, related_name="+", db_index=False)
-    year = models.PositiveSmallIntegerField("année")
-    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        verbose_name = "intervention payée"
-        verbose_name_plural = "interventions payées"
-        indexes = [
-            # The régularisation counts of a computation: paid interventions of the region's grants, per year.
-            models.Index(fields=["grant", "year"], name="paid_intervention_grant_idx"),
-        ]
-
-    def __str__(self):
-        return f"{self.intervention_id} payée par {self.statement_id}"
 
 
 class ComputationRunQuerySet(ScopedQuerySet):

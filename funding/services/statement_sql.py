@@ -8,13 +8,14 @@ ledger against live eligibility), the list of interventions of a draft (period, 
 
 from django.db import connection
 
-from funding.models import Grant, InterventionEligibility, PaidIntervention, Statement, StatementItem
+from funding.models import Grant, InterventionEligibility, PaidIntervention, PaidTotal, Statement, StatementItem
 from funding.periods import Period
 from portal.models import Professional, Structure
 from protocols.models import Intervention, Protocol
 
 ELIGIBILITY = InterventionEligibility._meta.db_table
 LEDGER = PaidIntervention._meta.db_table
+TOTALS = PaidTotal._meta.db_table
 ITEMS = StatementItem._meta.db_table
 STATEMENTS = Statement._meta.db_table
 GRANTS = Grant._meta.db_table
@@ -56,10 +57,62 @@ def _false() -> str:
     return "FALSE" if connection.vendor == "postgresql" else "0"
 
 
+def checksum_of(column: str) -> str:
+    """A 64-bit hash of an intervention id, summed into the ledger's checksums (PostgreSQL; 0 elsewhere, where
+    computations always match row by row)."""
+    if connection.vendor == "postgresql":
+        return f"hashint8extended({column}, 0)"
+    return "0"
+
+
+def counts_with_checksums_sql(grant_ids, period: Period, windows) -> tuple[str, list, list[str]]:
+    """The per-grant counts of a computation in one scan of the eligibility rows, with, for each year window,
+    ``y<year>`` (eligible now, dated in the window) and ``c<year>`` (the checksum of their ids), to compare with
+    the ledger's totals (PostgreSQL)."""
+    columns = ["grant_id", "period_eligible", "period_excluded"]
+    selects = [
+        "COUNT(*) FILTER (WHERE e.is_eligible AND e.performed_on >= %s)",
+        "COUNT(*) FILTER (WHERE NOT e.is_eligible AND e.performed_on >= %s)",
+    ]
+    params = [period.start, period.start]
+    for year, start, end in windows:
+        window = "e.is_eligible AND e.performed_on >= %s AND e.performed_on <= %s"
+        selects.append(f"COUNT(*) FILTER (WHERE {window})")
+        selects.append(f"SUM({checksum_of('e.intervention_id')}) FILTER (WHERE {window})")
+        params += [start, end, start, end]
+        columns += [f"y{year}", f"c{year}"]
+    first_start = windows[0][1] if windows else period.start
+    sql = f"""
+        SELECT e.grant_id, {", ".join(selects)}
+        FROM {ELIGIBILITY} e
+        WHERE e.grant_id IN ({_ids(grant_ids)}) AND e.performed_on >= %s AND e.performed_on <= %s
+        GROUP BY e.grant_id
+    """
+    return sql, [*params, min(first_start, period.start), period.end], columns
+
+
+def paid_totals_refresh_sql(grant_ids) -> list[tuple[str, list]]:
+    """Rewrite the ledger's totals of these grants from the ledger itself (at each issue)."""
+    ids = _ids(grant_ids)
+    return [
+        (f"DELETE FROM {TOTALS} WHERE grant_id IN ({ids})", []),
+        (
+            f"""
+            INSERT INTO {TOTALS} (grant_id, year, paid_count, checksum)
+            SELECT grant_id, year, COUNT(*), COALESCE(SUM({checksum_of("intervention_id")}), 0)
+            FROM {LEDGER} WHERE grant_id IN ({ids})
+            GROUP BY grant_id, year
+            """,
+            [],
+        ),
+    ]
+
+
 def counts_with_ledger_sql(grant_ids, period: Period, windows) -> tuple[str, list, list[str]]:
-    """The per-grant counts of a computation in one scan of the eligibility rows, joined once to the paid ledger:
+    """The per-grant counts of a computation, matched row by row with the paid ledger (one hash join):
     ``period_eligible``, ``period_excluded``, and for each year window ``y<year>`` (eligible now, dated in the
-    window) and ``s<year>`` (of those, the ones the ledger pays for this grant and that year)."""
+    window) and ``s<year>`` (of those, the ones the ledger pays for this grant and that year). Used for the grants
+    whose checksums differ from the ledger's totals, and everywhere on SQLite."""
     ids = _ids(grant_ids)
     columns = ["grant_id", "period_eligible", "period_excluded"]
     selects = [
@@ -112,7 +165,12 @@ def live_detail_sql(statement_ids, period: Period, regularised_ids=None) -> tupl
     export reads the others' period only); the freeze always looks at every statement.
     """
     ids = _ids(statement_ids)
-    regularised = ids if regularised_ids is None else _ids(regularised_ids)
+    regularised_ids = statement_ids if regularised_ids is None else regularised_ids
+    regularised = _ids(regularised_ids)
+    # The grants as constants too, so the planner reads the eligibility and ledger indexes of these grants only.
+    grants = dict(Statement.objects.filter(pk__in=list(statement_ids)).values_list("pk", "grant_id"))
+    grant_ids = _ids(sorted(set(grants.values())))
+    regularised_grants = _ids(sorted({grants[pk] for pk in regularised_ids if pk in grants}))
     true, false = _true(), _false()
     still_paid = (
         f"e.is_eligible AND e.grant_id = s.grant_id AND e.performed_on < %s AND {year_of('e.performed_on')} = p.year"
@@ -122,13 +180,13 @@ def live_detail_sql(statement_ids, period: Period, regularised_ids=None) -> tupl
                {false} AS is_regularisation
         FROM {STATEMENTS} s
         JOIN {ELIGIBILITY} e ON e.grant_id = s.grant_id
-        WHERE s.id IN ({ids}) AND e.performed_on >= %s AND e.performed_on <= %s
+        WHERE s.id IN ({ids}) AND e.grant_id IN ({grant_ids}) AND e.performed_on >= %s AND e.performed_on <= %s
         UNION ALL
         SELECT s.id, e.intervention_id, {year_of("e.performed_on")}, {true}, '', {true}
         FROM {STATEMENTS} s
         JOIN {ELIGIBILITY} e ON e.grant_id = s.grant_id
-        WHERE s.id IN ({regularised}) AND e.is_eligible AND e.performed_on >= s.regularisation_from
-          AND e.performed_on < %s
+        WHERE s.id IN ({regularised}) AND e.grant_id IN ({regularised_grants}) AND e.is_eligible
+          AND e.performed_on >= s.regularisation_from AND e.performed_on < %s
           AND NOT EXISTS (
               SELECT 1 FROM {LEDGER} p
               WHERE p.intervention_id = e.intervention_id AND p.grant_id = s.grant_id
@@ -143,7 +201,7 @@ def live_detail_sql(statement_ids, period: Period, regularised_ids=None) -> tupl
         FROM {STATEMENTS} s
         JOIN {LEDGER} p ON p.grant_id = s.grant_id
         LEFT JOIN {ELIGIBILITY} e ON e.intervention_id = p.intervention_id
-        WHERE s.id IN ({regularised}) AND NOT COALESCE({still_paid}, {false})
+        WHERE s.id IN ({regularised}) AND p.grant_id IN ({regularised_grants}) AND NOT COALESCE({still_paid}, {false})
     """
     return sql, [period.start, period.end, period.start, period.start]
 
@@ -243,9 +301,10 @@ def detail_export_sql(
     if not parts:
         parts.append(frozen_detail_sql([])[0])
     union = " UNION ALL ".join(f"SELECT * FROM ({part}) AS part{index}" for index, part in enumerate(parts))
+    all_ids = _ids([*issued_ids, *draft_ids])
     neutral_params = []
     columns = []
-    for column in ("g.reference", "i.episode_reference", "pr.code"):
+    for column in ("gs.reference", "i.episode_reference", "pr.code"):
         columns.append(_neutralised(column))
         neutral_params += list(FORMULA_PREFIXES)
     nature = ""
@@ -254,19 +313,25 @@ def detail_export_sql(
             ", CASE WHEN d.is_regularisation THEN 'regularisation ' || CAST(d.year AS TEXT) ELSE 'periode' END"
             " AS nature"
         )
+    # Byte order for the grant reference: the same everywhere, and much cheaper than a locale's collation.
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     sql = f"""
-        SELECT NULLIF(st.finess, ''), NULLIF({columns[0]}, ''), NULLIF({columns[1]}, ''), i.performed_on,
+        SELECT NULLIF(gs.finess, ''), NULLIF({columns[0]}, ''), NULLIF({columns[1]}, ''), i.performed_on,
                NULLIF({columns[2]}, ''), COALESCE(dg.rpps, dg.adeli), COALESCE(dt.rpps, dt.adeli),
                CASE WHEN d.is_eligible THEN 'eligible' ELSE 'exclue' END, NULLIF(d.reason, ''){nature}
         FROM ({union}) AS d
-        JOIN {STATEMENTS} s ON s.id = d.statement_id
-        JOIN {GRANTS} g ON g.id = s.grant_id
-        JOIN {STRUCTURES} st ON st.id = g.structure_id
+        JOIN (
+            SELECT s.id AS statement_id, st.finess, g.reference
+            FROM {STATEMENTS} s
+            JOIN {GRANTS} g ON g.id = s.grant_id
+            JOIN {STRUCTURES} st ON st.id = g.structure_id
+            WHERE s.id IN ({all_ids})
+        ) AS gs ON gs.statement_id = d.statement_id
         JOIN {INTERVENTIONS} i ON i.id = d.intervention_id
         JOIN {PROTOCOLS} pr ON pr.id = i.protocol_id
         JOIN {PROFESSIONALS} dg ON dg.id = i.delegate_id
         JOIN {PROFESSIONALS} dt ON dt.id = i.delegant_id
         {"WHERE " + DETAIL_ONLY[only] if only else ""}
-        ORDER BY g.reference, d.is_regularisation, d.year, i.performed_on, i.id, d.is_eligible
+        ORDER BY gs.reference{collate}, d.is_regularisation, d.year, i.performed_on, i.id, d.is_eligible
     """
     return sql, neutral_params + params

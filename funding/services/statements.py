@@ -27,7 +27,7 @@ from funding.models import (
     ComputationRun,
     Grant,
     InterventionEligibility,
-    PaidIntervention,
+    PaidTotal,
     Statement,
     StatementLine,
     StatementStatus,
@@ -139,25 +139,40 @@ def _counts(grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict]
     ledger, ``(paid, still_paid)``: how many interventions the issued statements pay, and how many of those are
     still eligible for the grant and year, dated before the period.
 
-    Without paid interventions (a first half-year) this is the index-only ``GROUP BY``; otherwise the same scan
-    joins the ledger once (a hash join), and a second, index-only count gives the ledger's totals."""
-    paid = {
-        (row["grant_id"], row["year"]): row["paid"]
-        for row in PaidIntervention.objects.filter(grant_id__in=grant_ids)
-        .values("grant_id", "year")
-        .annotate(paid=Count("*"))
-        .order_by()
+    Without paid interventions (a first half-year) this is the index-only ``GROUP BY``. Otherwise the same scan
+    also sums a checksum of the eligible ids per year: where count and checksum equal the ledger's totals, the paid
+    set is unchanged (``still_paid = paid``); only the other grants are matched row by row with the ledger."""
+    totals = {
+        (row.grant_id, row.year): (row.paid_count, row.checksum)
+        for row in PaidTotal.objects.filter(grant_id__in=grant_ids)
     }
-    if not paid:
+    if not totals:
         return _eligibility_counts(grant_ids, period, first_year), {}
-    sql, params, columns = statement_sql.counts_with_ledger_sql(grant_ids, period, _year_windows(period, first_year))
+    windows = _year_windows(period, first_year)
+    changed = set(grant_ids)
+    counts = {}
+    if connection.vendor == "postgresql":
+        counts = _run_counts(statement_sql.counts_with_checksums_sql(grant_ids, period, windows))
+        changed = {
+            grant_id
+            for (grant_id, year), (paid, checksum) in totals.items()
+            if (counts.get(grant_id, {}).get(f"y{year}") or 0, counts.get(grant_id, {}).get(f"c{year}") or 0)
+            != (paid, checksum)
+        }
+    exact = _run_counts(statement_sql.counts_with_ledger_sql(sorted(changed), period, windows)) if changed else {}
+    counts.update(exact)
+    ledger = {}
+    for (grant_id, year), (paid, _) in totals.items():
+        still_paid = (exact.get(grant_id, {}).get(f"s{year}") or 0) if grant_id in changed else paid
+        ledger[(grant_id, year)] = (paid, still_paid)
+    return counts, ledger
+
+
+def _run_counts(query) -> dict[int, dict]:
+    sql, params, columns = query
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        counts = {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
-    ledger = {}
-    for (grant_id, year), total in paid.items():
-        ledger[(grant_id, year)] = (total, counts.get(grant_id, {}).get(f"s{year}", 0) or 0)
-    return counts, ledger
+        return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
 
 
 def _report(on_progress: ProgressCallback | None, done: int, total: int) -> None:
@@ -357,6 +372,7 @@ def statements_issue(*, result: ComputationResult, by=None, today: datetime.date
                 statement_sql.freeze_items_sql(ids, period),
                 statement_sql.ledger_remove_sql(ids),
                 statement_sql.ledger_add_sql(ids),
+                *statement_sql.paid_totals_refresh_sql({s.grant_id for s in drafts}),
             ):
                 cursor.execute(sql, params)
     except IntegrityError as error:

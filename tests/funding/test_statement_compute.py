@@ -4,7 +4,8 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from funding.models import PaidIntervention, Statement, StatementItem, StatementLine, StatementStatus
 from funding.periods import Period
@@ -269,3 +270,56 @@ def test_issue_with_nothing_to_issue_is_refused():
     with pytest.raises(ApplicationError, match="Aucun brouillon"), transaction.atomic():
         result = statements_compute(region=grant.structure.region, period=Period(2025, 1))
         statements_issue(result=result, today=datetime.date(2026, 1, 1))
+
+
+def test_the_worked_example_of_docs_funding_md(scenario):
+    h1 = scenario.add("2025-03-01", 200)
+    scenario.add("2025-03-02", 12, eligible=False, reason="doublon")
+    compute(scenario.region, "2025-H1", issue=True)
+    assert scenario.statement("2025-H1").total_amount == Decimal("5000.00")
+    scenario.add("2025-05-05", 10)  # imported after the H1 statement
+    scenario.exclude(h1[:4], reason="protocole_suspendu")
+    scenario.add("2025-10-01", 90)
+    compute(scenario.region, "2025-H2", issue=True)
+    h2 = scenario.statement("2025-H2")
+    assert lines_of(h2) == [
+        ("period", 2025, 90, 0, 0, Decimal("1850.00")),
+        ("regularisation", 2025, 206, 10, 4, Decimal("150.00")),
+    ]
+    assert (h2.total_amount, h2.year_cumulative, h2.cap_remaining) == (Decimal("2000.00"), 7000, 0)
+    scenario.add("2025-12-20", 1)  # arrives in 2026
+    scenario.add("2026-02-01", 100)
+    compute(scenario.region, "2026-H1", issue=True, today=datetime.date(2026, 7, 1))
+    y2026 = scenario.statement("2026-H1")
+    assert lines_of(y2026) == [
+        ("period", 2026, 100, 0, 0, Decimal("2500.00")),
+        ("regularisation", 2025, 297, 1, 0, Decimal("0.00")),
+    ]
+    assert y2026.total_amount == Decimal("2500.00")
+
+
+def test_a_swap_that_keeps_the_count_is_still_seen(scenario):
+    paid = scenario.add("2025-03-01", 10)
+    compute(scenario.region, "2025-H1", issue=True)
+    scenario.exclude(paid[:1], reason="delegue_hors_equipe")
+    scenario.add("2025-03-05", 1)  # same count as before, another intervention
+    compute(scenario.region, "2025-H2")
+    assert lines_of(scenario.statement("2025-H2")) == [
+        ("period", 2025, 0, 0, 0, Decimal("0.00")),
+        ("regularisation", 2025, 10, 1, 1, Decimal("0.00")),
+    ]
+
+
+def test_unchanged_grants_are_not_matched_row_by_row(scenario):
+    other = GrantScenario(dossier__structure__region=scenario.region)
+    scenario.add("2025-03-01", 5)
+    late = other.add("2025-03-01", 5)
+    compute(scenario.region, "2025-H1", issue=True)
+    other.exclude(late[:2])
+    with CaptureQueriesContext(connection) as queries:
+        compute(scenario.region, "2025-H2")
+    joined = [q["sql"] for q in queries.captured_queries if "LEFT JOIN funding_paidintervention" in q["sql"]]
+    assert len(joined) == 1
+    assert f"IN ({other.grant.pk})" in joined[0]  # only the grant whose paid set changed
+    assert lines_of(other.statement("2025-H2"))[1] == ("regularisation", 2025, 3, 0, 2, Decimal("-50.00"))
+    assert len(lines_of(scenario.statement("2025-H2"))) == 1

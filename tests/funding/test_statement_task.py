@@ -5,30 +5,22 @@ import time
 
 import pytest
 from celery import signals
-from celery.contrib.testing.worker import start_worker
 from django.db import connection, transaction
 
 import funding.tasks
-from config.celery import app as celery_app
 from funding.models import ComputationRun, Statement
 from funding.periods import Period
 from funding.services.statements import computation_run_start, lock_region_period
 from portal.jobs import JobStatus
 from portal.roles import Role
-from tests.funding.statement_scenarios import GrantScenario
+from tests.funding.statement_scenarios import GrantScenario, celery_worker_on_redis
 from tests.portal.factories import agent_of
 
 
 @pytest.fixture
-def redis_worker(transactional_db, settings):
-    """A real worker thread consuming this worktree's CELERY_QUEUE on Redis (not eager)."""
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()
-    try:
-        with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING") as worker:
-            yield worker
-    finally:
-        celery_app.conf.task_always_eager = True
+def redis_worker(transactional_db):
+    with celery_worker_on_redis() as worker:
+        yield worker
 
 
 def _wait_until_finished(run: ComputationRun, timeout=40) -> ComputationRun:

@@ -24,6 +24,7 @@ from funding.models import (
     Grant,
     InterventionEligibility,
     PaidIntervention,
+    PaidTotal,
     Payment,
     Statement,
     StatementItem,
@@ -70,6 +71,9 @@ class Command(BaseCommand):
             raise CommandError(f"Région inconnue : {options['region']}") from error
         started = time.perf_counter()
         with transaction.atomic():
+            with connection.cursor() as cursor:
+                # A bulk load of a million rows outlasts the portal's per-statement timeout; this transaction only.
+                cursor.execute("SET LOCAL statement_timeout = 0")
             removed = remove_load(region)
             grants = create_grants(region, options["grants"], options["year"])
             create_interventions(region, grants, options["interventions"], options["year"])
@@ -92,7 +96,8 @@ def remove_load(region) -> int:
         return 0
     structures = list(grants.values_list("structure_id", flat=True))
     statements = Statement.objects.filter(grant_id__in=grant_ids)
-    PaidIntervention.objects.filter(grant_id__in=grant_ids).delete()
+    PaidIntervention.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
+    PaidTotal.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
     StatementItem.objects.filter(statement__in=statements)._raw_delete(connection.alias)
     StatementLine.objects.filter(statement__in=statements)._raw_delete(connection.alias)
     Payment.objects.filter(statement__in=statements).delete()
@@ -230,7 +235,7 @@ def create_interventions(region, grants: list[dict], count: int, year: int) -> N
             INSERT INTO {INTERVENTIONS}
                 (structure_id, protocol_id, performed_on, delegate_id, delegant_id, episode_reference, source,
                  recorded_by_id, recorded_at)
-            SELECT g.structure_id, g.protocol_id, %s::date + ((gs * 7919) %% %s)::integer,
+            SELECT g.structure_id, g.protocol_id, %s::date + ((gs::bigint * 7919) %% %s)::integer,
                    CASE gs %% 3 WHEN 0 THEN g.d1 WHEN 1 THEN g.d2 ELSE g.d3 END, g.delegant_id,
                    %s || gs, 'import', g.user_id, now()
             FROM generate_series(1, %s) AS gs
