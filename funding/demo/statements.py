@@ -11,7 +11,7 @@ from funding.demo.keys import OLIVIERS_GRANT
 from funding.models import ComputationRun, Grant, Payment, Statement, StatementStatus
 from funding.periods import Period
 from funding.services.payments import payment_record
-from funding.services.statements import computation_run_execute
+from funding.services.statement_runs import computation_run_execute
 from portal.models import User
 
 FINANCE_OFFICER_EMAIL = "finance.paca@demo.fr"

@@ -75,6 +75,8 @@ class Statement(models.Model):
     # Régularisations look at interventions dated from this day to the start of the period: 1 January of the first
     # year with an issued statement of the grant (or of the statement's own year).
     regularisation_from = models.DateField("régularisations depuis le", null=True, blank=True)
+    # SHA-256 of the figures and lines of a draft: a recomputation that finds the same skips rewriting them.
+    figures_digest = models.CharField(max_length=64, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
     issued_at = models.DateTimeField("émis le", null=True, blank=True)
     issued_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")

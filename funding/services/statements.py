@@ -3,8 +3,9 @@
 ``statements_compute`` writes the drafts of a region and period in a few aggregate queries (one ``GROUP BY
 grant`` over the eligibility table, one over the paid ledger, one over the issued lines), whatever the number of
 grants; ``statements_issue`` freezes them (one ``INSERT … SELECT`` of the paid interventions). Both run inside the
-transaction of a ``ComputationRun`` (``computation_run_execute``), behind a PostgreSQL advisory lock per region and
-period: two runs at once give one set of drafts, and a killed worker leaves nothing half-written.
+transaction of a run (``funding.services.statement_runs``), behind a PostgreSQL advisory lock per region and period:
+two runs at once give one set of drafts, and a killed worker leaves nothing half-written. The counts come from
+``funding.services.statement_counts``.
 """
 
 from __future__ import annotations
@@ -17,28 +18,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db import IntegrityError, connection
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from funding.models import (
-    ComputationRun,
     Grant,
-    InterventionEligibility,
-    PaidTotal,
     Statement,
     StatementLine,
     StatementStatus,
 )
 from funding.periods import Period
-from funding.services import statement_sql
+from funding.services import statement_counts, statement_sql
 from funding.services.statement_rules import StatementFigures, YearCounts, statement_figures
-from portal.access import get_scope
 from portal.errors import ApplicationError
-from portal.jobs import JobStatus
-from portal.roles import Role
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -55,7 +49,7 @@ class ComputationResult:
 
     @property
     def digest(self) -> str:
-        payload = sorted([statement.grant_id, self.figures[statement.pk].fingerprint()] for statement in self.drafts)
+        payload = sorted([statement.grant_id, statement.figures_digest] for statement in self.drafts)
         return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
     def summary(self) -> dict:
@@ -90,91 +84,6 @@ def statement_reference(grant: Grant, period: Period) -> str:
     return f"EV-{period}-{grant.reference}"
 
 
-def _issued_by_grant_year(grant_ids) -> dict[tuple[int, int], Decimal]:
-    rows = (
-        StatementLine.objects.filter(statement__grant_id__in=grant_ids, statement__status=StatementStatus.ISSUED)
-        .values("statement__grant_id", "year")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    return {(row["statement__grant_id"], row["year"]): row["total"] for row in rows}
-
-
-def _year_windows(period: Period, first_year: int) -> list[tuple[int, datetime.date, datetime.date]]:
-    """The years of the régularisation window with their dates before the period (none for H1's own year)."""
-    windows = []
-    for year in range(first_year, period.year + 1):
-        start, end = datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), period.start - datetime.timedelta(1))
-        if start <= end:
-            windows.append((year, start, end))
-    return windows
-
-
-def _eligibility_counts(grant_ids, period: Period, first_year: int) -> dict[int, dict]:
-    """Per grant, in one ``GROUP BY grant`` that the index ``eligibility_grant_date_idx`` answers alone: the
-    period's eligible and excluded interventions and, per year of the window, the eligible ones before the period.
-    (``performed_on`` is counted, not the primary key: it is in the index, so the table itself is never read.)"""
-    aggregates = {
-        "period_eligible": Count("performed_on", filter=Q(is_eligible=True, performed_on__gte=period.start)),
-        "period_excluded": Count("performed_on", filter=Q(is_eligible=False, performed_on__gte=period.start)),
-    }
-    for year, start, end in _year_windows(period, first_year):
-        window = Q(is_eligible=True, performed_on__gte=start, performed_on__lte=end)
-        aggregates[f"y{year}"] = Count("performed_on", filter=window)
-    rows = (
-        InterventionEligibility.objects.filter(
-            grant_id__in=grant_ids,
-            performed_on__gte=datetime.date(first_year, 1, 1),
-            performed_on__lte=period.end,
-        )
-        .values("grant_id")
-        .annotate(**aggregates)
-        .order_by()
-    )
-    return {row["grant_id"]: row for row in rows}
-
-
-def _counts(grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
-    """The counts of the computation: per grant (see ``_eligibility_counts``) and, per (grant, year) of the paid
-    ledger, ``(paid, still_paid)``: how many interventions the issued statements pay, and how many of those are
-    still eligible for the grant and year, dated before the period.
-
-    Without paid interventions (a first half-year) this is the index-only ``GROUP BY``. Otherwise the same scan
-    also sums a checksum of the eligible ids per year: where count and checksum equal the ledger's totals, the paid
-    set is unchanged (``still_paid = paid``); only the other grants are matched row by row with the ledger."""
-    totals = {
-        (row.grant_id, row.year): (row.paid_count, row.checksum)
-        for row in PaidTotal.objects.filter(grant_id__in=grant_ids)
-    }
-    if not totals:
-        return _eligibility_counts(grant_ids, period, first_year), {}
-    windows = _year_windows(period, first_year)
-    changed = set(grant_ids)
-    counts = {}
-    if connection.vendor == "postgresql":
-        counts = _run_counts(statement_sql.counts_with_checksums_sql(grant_ids, period, windows))
-        changed = {
-            grant_id
-            for (grant_id, year), (paid, checksum) in totals.items()
-            if (counts.get(grant_id, {}).get(f"y{year}") or 0, counts.get(grant_id, {}).get(f"c{year}") or 0)
-            != (paid, checksum)
-        }
-    exact = _run_counts(statement_sql.counts_with_ledger_sql(sorted(changed), period, windows)) if changed else {}
-    counts.update(exact)
-    ledger = {}
-    for (grant_id, year), (paid, _) in totals.items():
-        still_paid = (exact.get(grant_id, {}).get(f"s{year}") or 0) if grant_id in changed else paid
-        ledger[(grant_id, year)] = (paid, still_paid)
-    return counts, ledger
-
-
-def _run_counts(query) -> dict[int, dict]:
-    sql, params, columns = query
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
-
-
 def _report(on_progress: ProgressCallback | None, done: int, total: int) -> None:
     if on_progress:
         on_progress(done, total)
@@ -204,7 +113,7 @@ def statements_compute(
         .filter(Q(year__gt=period.year) | Q(year=period.year, half__gt=period.half))
         .values_list("grant_id", flat=True)
     )
-    issued = _issued_by_grant_year(list(grants))
+    issued = statement_counts.issued_by_grant_year(list(grants))
     first_issued_year = {}
     for grant_id, year in issued:
         first_issued_year[grant_id] = min(year, first_issued_year.get(grant_id, year))
@@ -226,52 +135,79 @@ def statements_compute(
     candidate_ids = [grant.pk for grant in candidates]
     window_start = {g.pk: min(first_issued_year.get(g.pk, period.year), period.year) for g in candidates}
     first_year = min(window_start.values(), default=period.year)
-    counts, ledger = _counts(candidate_ids, period, first_year) if candidates else ({}, {})
+    counts, ledger = statement_counts.counts(candidate_ids, period, first_year) if candidates else ({}, {})
     _report(on_progress, 1, total)
 
     now = timezone.now()
-    to_create, to_update, kept_grants = [], [], set()
-    figures_by_grant = {}
+    drafts, figures_by_grant = [], {}
     for grant in candidates:
-        row = counts.get(grant.pk, {})
-        years = {}
-        for year in range(window_start[grant.pk], period.year + 1):
-            paid, still_paid = ledger.get((grant.pk, year), (0, 0))
-            years[year] = YearCounts(
-                year=year,
-                eligible=row.get(f"y{year}", 0),
-                paid=paid,
-                still_paid=still_paid,
-                issued=issued.get((grant.pk, year), Decimal("0.00")),
-            )
-        figures = statement_figures(
-            rate=grant.rate,
-            yearly_cap=grant.yearly_cap,
-            period=period,
-            period_eligible=row.get("period_eligible", 0),
-            period_excluded=row.get("period_excluded", 0),
-            years=years,
-        )
+        figures = _grant_figures(grant, period, counts.get(grant.pk, {}), ledger, issued, window_start[grant.pk])
         covers_period = grant.starts_on <= period.end and grant.ends_on >= period.start
         if not covers_period and not figures.has_activity:
             continue
-        kept_grants.add(grant.pk)
         figures_by_grant[grant.pk] = figures
         statement = statements.get(grant.pk) or Statement(
             grant=grant, year=period.year, half=period.half, reference=statement_reference(grant, period)
         )
-        _apply_figures(statement, figures, regularisation_from=datetime.date(window_start[grant.pk], 1, 1), now=now)
-        (to_update if statement.pk else to_create).append(statement)
-
-    stale = [s.pk for s in statements.values() if not s.is_issued and s.grant_id not in kept_grants]
+        statement.regularisation_from = datetime.date(window_start[grant.pk], 1, 1)
+        drafts.append(statement)
+    stale = [s.pk for s in statements.values() if not s.is_issued and s.grant_id not in figures_by_grant]
     if stale:
         Statement.objects.filter(pk__in=stale).delete()
+    _write_drafts(drafts, figures_by_grant, now=now)
+    result.drafts = sorted(drafts, key=lambda s: s.reference)
+    result.figures = {s.pk: figures_by_grant[s.grant_id] for s in result.drafts}
+    _report(on_progress, total, total)
+    return result
+
+
+def _grant_figures(grant, period: Period, row: dict, ledger, issued, first_year: int) -> StatementFigures:
+    years = {}
+    for year in range(first_year, period.year + 1):
+        paid, still_paid = ledger.get((grant.pk, year), (0, 0))
+        years[year] = YearCounts(
+            year=year,
+            eligible=row.get(f"y{year}", 0),
+            paid=paid,
+            still_paid=still_paid,
+            issued=issued.get((grant.pk, year), Decimal("0.00")),
+        )
+    return statement_figures(
+        rate=grant.rate,
+        yearly_cap=grant.yearly_cap,
+        period=period,
+        period_eligible=row.get("period_eligible", 0),
+        period_excluded=row.get("period_excluded", 0),
+        years=years,
+    )
+
+
+def _figures_digest(statement: Statement, figures: StatementFigures) -> str:
+    payload = [figures.fingerprint(), str(figures.rate), str(figures.yearly_cap), str(statement.regularisation_from)]
+    return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
+
+
+def _write_drafts(drafts: list[Statement], figures_by_grant: dict, *, now) -> None:
+    """Create the new drafts, rewrite the changed ones and their lines; an unchanged draft (same figures digest)
+    only gets its computation date, so recomputing a quiet region writes almost nothing."""
+    to_create, to_update, unchanged = [], [], []
+    for statement in drafts:
+        figures = figures_by_grant[statement.grant_id]
+        digest = _figures_digest(statement, figures)
+        if statement.pk and statement.figures_digest == digest:
+            unchanged.append(statement)
+        else:
+            statement.figures_digest = digest
+            _apply_figures(statement, figures)
+            (to_update if statement.pk else to_create).append(statement)
+        statement.computed_at = now
+    if unchanged:
+        Statement.objects.filter(pk__in=[s.pk for s in unchanged]).update(computed_at=now)
     StatementLine.objects.filter(statement__in=[s.pk for s in to_update]).delete()
     _update_drafts(to_update)
     Statement.objects.bulk_create(to_create, batch_size=500)
-    lines = []
-    for done, statement in enumerate(to_update + to_create, start=1):
-        lines += [
+    StatementLine.objects.bulk_create(
+        [
             StatementLine(
                 statement=statement,
                 kind=line.kind,
@@ -284,18 +220,15 @@ def statements_compute(
                 deducted_amount=line.deducted_amount,
                 amount=line.amount,
             )
+            for statement in to_update + to_create
             for line in figures_by_grant[statement.grant_id].lines
-        ]
-        if done % 50 == 0:
-            _report(on_progress, 1 + done, total)
-    StatementLine.objects.bulk_create(lines, batch_size=1000)
-    result.drafts = sorted(to_update + to_create, key=lambda s: s.reference)
-    result.figures = {s.pk: figures_by_grant[s.grant_id] for s in result.drafts}
-    _report(on_progress, total, total)
-    return result
+        ],
+        batch_size=1000,
+    )
 
 
 DRAFT_FIELDS = [
+    "figures_digest",
     "rate",
     "yearly_cap",
     "eligible_count",
@@ -324,7 +257,7 @@ def _update_drafts(statements: list[Statement]) -> None:
         cursor.execute(sql, params)
 
 
-def _apply_figures(statement: Statement, figures: StatementFigures, *, regularisation_from, now) -> None:
+def _apply_figures(statement: Statement, figures: StatementFigures) -> None:
     statement.rate = figures.rate
     statement.yearly_cap = figures.yearly_cap
     statement.eligible_count = figures.eligible_count
@@ -334,8 +267,6 @@ def _apply_figures(statement: Statement, figures: StatementFigures, *, regularis
     statement.total_amount = figures.total_amount
     statement.year_cumulative = figures.year_cumulative
     statement.cap_remaining = figures.cap_remaining
-    statement.regularisation_from = regularisation_from
-    statement.computed_at = now
 
 
 def statements_issue(*, result: ComputationResult, by=None, today: datetime.date | None = None) -> int:
@@ -416,87 +347,3 @@ def _check_frozen_items(result: ComputationResult) -> None:
     mismatches = {key for key in set(found) | set(expected) if found[key] != expected[key]}
     if mismatches:
         raise RuntimeError(f"Interventions figées incohérentes avec les comptes : {sorted(mismatches)[:5]}")
-
-
-# --- Runs (the Celery task, the command line and the finance officer's button all go through these) ----------
-
-
-def _progress_key(run_id: int) -> str:
-    return f"funding:computation-run:{run_id}:progress"
-
-
-def run_progress(run: ComputationRun) -> ComputationRun:
-    """The run with its live progress: while the run's transaction is open its row cannot show it, the cache can."""
-    if run.status == JobStatus.RUNNING:
-        progress = cache.get(_progress_key(run.pk))
-        if progress:
-            run.processed, run.total = progress
-    return run
-
-
-def computation_run_start(
-    *, region, period: Period, by, issue_after: bool = False, expected_digest: str = ""
-) -> ComputationRun:
-    """Create a run and queue its task once the transaction commits. A click while the same computation is
-    already queued or running returns that run instead of starting another."""
-    scope = get_scope(by)
-    if region.pk not in scope.region_ids([Role.FINANCE_OFFICER]):
-        raise ApplicationError("Seul un chargé de financement de l'ARS peut calculer ou émettre ses états.")
-    pending = ComputationRun.objects.filter(
-        region=region,
-        year=period.year,
-        half=period.half,
-        issue_after=issue_after,
-        status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
-    ).first()
-    if pending:
-        return pending
-    run = ComputationRun.objects.create(
-        region=region,
-        year=period.year,
-        half=period.half,
-        issue_after=issue_after,
-        expected_digest=expected_digest,
-        requested_by=by,
-    )
-    from funding.tasks.statements import compute_statements as compute_statements_task
-
-    compute_statements_task.delay_on_commit(region.code, str(period), run_id=run.pk)
-    return run
-
-
-def computation_run_execute(*, run: ComputationRun, today: datetime.date | None = None) -> ComputationRun:
-    """Compute (and, if asked, issue) the statements of a run in one transaction, and record the outcome.
-
-    A business refusal (period not over, digest changed, earlier drafts) marks the run failed with its message;
-    database and broker errors propagate so the Celery task retries the whole run (nothing was written)."""
-    if run.status == JobStatus.DONE:
-        return run
-    run.mark_running()
-
-    def on_progress(done: int, total: int) -> None:
-        cache.set(_progress_key(run.pk), (done, total), timeout=3600)
-
-    try:
-        with transaction.atomic():
-            result = statements_compute(
-                region=run.region, period=run.period, lock_grants=run.issue_after, on_progress=on_progress
-            )
-            run.result_digest = result.digest
-            if run.issue_after:
-                if run.expected_digest and run.expected_digest != result.digest:
-                    raise ApplicationError(
-                        "Les montants ont changé depuis le calcul que vous avez vérifié (nouvelles interventions "
-                        "ou éligibilités recalculées) : relancez le calcul, vérifiez-le, puis émettez."
-                    )
-                statements_issue(result=result, by=run.requested_by, today=today)
-    except ApplicationError as error:
-        run.mark_failed(error.message)
-        return run
-    finally:
-        cache.delete(_progress_key(run.pk))
-    run.summary = result.summary()
-    run.total = len(result.drafts)
-    run.save(update_fields=["summary", "result_digest", "total"])
-    run.mark_done()
-    return run

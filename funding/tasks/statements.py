@@ -55,7 +55,7 @@ def compute_statements(self, region: str, period: str, run_id: int | None = None
     trace of its work and starts again from the beginning."""
     from funding.models import ComputationRun
     from funding.periods import Period
-    from funding.services.statements import computation_run_execute
+    from funding.services.statement_runs import computation_run_execute
     from portal.models import Region
 
     if run_id is None:

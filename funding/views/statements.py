@@ -17,7 +17,7 @@ from funding.periods import Period
 from funding.selectors.payments import with_paid
 from funding.selectors.statements import DETAIL_FILTERS, StatementInterventions, exclusion_counts
 from funding.services.statement_pdf import statement_pdf, statements_pdf_bytes
-from funding.services.statements import computation_run_start, run_progress
+from funding.services.statement_runs import computation_run_start, run_progress
 from portal.access import get_scope
 from portal.decorators import role_required
 from portal.errors import ApplicationError

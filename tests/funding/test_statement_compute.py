@@ -167,7 +167,11 @@ def test_issued_statements_are_frozen_and_recomputing_them_changes_nothing(scena
 def test_drafts_are_recomputed_in_place(scenario):
     scenario.add("2025-03-01", 10)
     first = compute(scenario.region, "2025-H1").drafts[0]
-    assert compute(scenario.region, "2025-H1").drafts[0].pk == first.pk
+    line = StatementLine.objects.get(statement=first)
+    again = compute(scenario.region, "2025-H1").drafts[0]
+    # Nothing changed: same draft, same line (not rewritten), a newer computation date.
+    assert again.pk == first.pk and StatementLine.objects.get(statement=first).pk == line.pk
+    assert Statement.objects.get(pk=first.pk).computed_at > first.computed_at
     scenario.add("2025-03-02", 2)
     compute(scenario.region, "2025-H1")
     statement = scenario.statement("2025-H1")

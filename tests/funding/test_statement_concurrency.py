@@ -8,7 +8,8 @@ from django.db import connection, transaction
 
 from funding.models import ComputationRun, Statement, StatementLine
 from funding.periods import Period
-from funding.services.statements import computation_run_execute, lock_region_period
+from funding.services.statement_runs import computation_run_execute
+from funding.services.statements import lock_region_period
 from portal.jobs import JobStatus
 from tests.funding.statement_scenarios import GrantScenario, compute
 

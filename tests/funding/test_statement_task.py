@@ -10,7 +10,8 @@ from django.db import connection, transaction
 import funding.tasks
 from funding.models import ComputationRun, Statement
 from funding.periods import Period
-from funding.services.statements import computation_run_start, lock_region_period
+from funding.services.statement_runs import computation_run_start
+from funding.services.statements import lock_region_period
 from portal.jobs import JobStatus
 from portal.roles import Role
 from tests.funding.statement_scenarios import GrantScenario, celery_worker_on_redis

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from funding.exports.statements import region_statements
 from funding.management.commands._region_period import add_region_period_arguments, region_and_period
 from funding.models import ComputationRun
-from funding.services.statements import computation_run_execute
+from funding.services.statement_runs import computation_run_execute
 from portal.jobs import JobStatus
 from portal.models import User
 

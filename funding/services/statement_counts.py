@@ -1,0 +1,96 @@
+"""The counts a computation needs, in a few aggregate queries whatever the number of grants."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Q, Sum
+
+from funding.models import InterventionEligibility, PaidTotal, StatementLine, StatementStatus
+from funding.periods import Period
+from funding.services import statement_sql
+
+
+def issued_by_grant_year(grant_ids) -> dict[tuple[int, int], Decimal]:
+    rows = (
+        StatementLine.objects.filter(statement__grant_id__in=grant_ids, statement__status=StatementStatus.ISSUED)
+        .values("statement__grant_id", "year")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {(row["statement__grant_id"], row["year"]): row["total"] for row in rows}
+
+
+def _year_windows(period: Period, first_year: int) -> list[tuple[int, datetime.date, datetime.date]]:
+    """The years of the régularisation window with their dates before the period (none for H1's own year)."""
+    windows = []
+    for year in range(first_year, period.year + 1):
+        start, end = datetime.date(year, 1, 1), min(datetime.date(year, 12, 31), period.start - datetime.timedelta(1))
+        if start <= end:
+            windows.append((year, start, end))
+    return windows
+
+
+def _eligibility_counts(grant_ids, period: Period, first_year: int) -> dict[int, dict]:
+    """Per grant, in one ``GROUP BY grant`` that the index ``eligibility_grant_date_idx`` answers alone: the
+    period's eligible and excluded interventions and, per year of the window, the eligible ones before the period.
+    (``performed_on`` is counted, not the primary key: it is in the index, so the table itself is never read.)"""
+    aggregates = {
+        "period_eligible": Count("performed_on", filter=Q(is_eligible=True, performed_on__gte=period.start)),
+        "period_excluded": Count("performed_on", filter=Q(is_eligible=False, performed_on__gte=period.start)),
+    }
+    for year, start, end in _year_windows(period, first_year):
+        window = Q(is_eligible=True, performed_on__gte=start, performed_on__lte=end)
+        aggregates[f"y{year}"] = Count("performed_on", filter=window)
+    rows = (
+        InterventionEligibility.objects.filter(
+            grant_id__in=grant_ids,
+            performed_on__gte=datetime.date(first_year, 1, 1),
+            performed_on__lte=period.end,
+        )
+        .values("grant_id")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return {row["grant_id"]: row for row in rows}
+
+
+def counts(grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
+    """The counts of the computation: per grant (see ``_eligibility_counts``) and, per (grant, year) of the paid
+    ledger, ``(paid, still_paid)``: how many interventions the issued statements pay, and how many of those are
+    still eligible for the grant and year, dated before the period.
+
+    Without paid interventions (a first half-year) this is the index-only ``GROUP BY``. Otherwise the same scan
+    also sums a checksum of the eligible ids per year: where count and checksum equal the ledger's totals, the paid
+    set is unchanged (``still_paid = paid``); only the other grants are matched row by row with the ledger."""
+    totals = {
+        (row.grant_id, row.year): (row.paid_count, row.checksum)
+        for row in PaidTotal.objects.filter(grant_id__in=grant_ids)
+    }
+    if not totals:
+        return _eligibility_counts(grant_ids, period, first_year), {}
+    windows = _year_windows(period, first_year)
+    changed = set(grant_ids)
+    counts = {}
+    if connection.vendor == "postgresql":
+        counts = _run_counts(statement_sql.counts_with_checksums_sql(grant_ids, period, windows))
+        changed = {
+            grant_id
+            for (grant_id, year), (paid, checksum) in totals.items()
+            if (counts.get(grant_id, {}).get(f"y{year}") or 0, counts.get(grant_id, {}).get(f"c{year}") or 0)
+            != (paid, checksum)
+        }
+    exact = _run_counts(statement_sql.counts_with_ledger_sql(sorted(changed), period, windows)) if changed else {}
+    counts.update(exact)
+    ledger = {}
+    for (grant_id, year), (paid, _) in totals.items():
+        still_paid = (exact.get(grant_id, {}).get(f"s{year}") or 0) if grant_id in changed else paid
+        ledger[(grant_id, year)] = (paid, still_paid)
+    return counts, ledger
+
+
+def _run_counts(query) -> dict[int, dict]:
+    sql, params, columns = query
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
