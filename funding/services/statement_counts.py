@@ -70,9 +70,10 @@ def counts(grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict],
     if not totals:
         return _eligibility_counts(grant_ids, period, first_year), {}
     windows = _year_windows(period, first_year)
-    changed = set(grant_ids)
-    counts = {}
-    if connection.vendor == "postgresql":
+    if connection.vendor != "postgresql":  # the SQLite demo: match every grant row by row, it is small
+        counts = _run_counts(statement_sql.counts_with_ledger_sql(grant_ids, period, windows))
+        still = {(g, y): counts.get(g, {}).get(f"s{y}") or 0 for g, y in totals}
+    else:
         counts = _run_counts(statement_sql.counts_with_checksums_sql(grant_ids, period, windows))
         changed = {
             grant_id
@@ -80,13 +81,14 @@ def counts(grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict],
             if (counts.get(grant_id, {}).get(f"y{year}") or 0, counts.get(grant_id, {}).get(f"c{year}") or 0)
             != (paid, checksum)
         }
-    exact = _run_counts(statement_sql.counts_with_ledger_sql(sorted(changed), period, windows)) if changed else {}
-    counts.update(exact)
-    ledger = {}
-    for (grant_id, year), (paid, _) in totals.items():
-        still_paid = (exact.get(grant_id, {}).get(f"s{year}") or 0) if grant_id in changed else paid
-        ledger[(grant_id, year)] = (paid, still_paid)
-    return counts, ledger
+        still = {(g, y): paid for (g, y), (paid, _) in totals.items() if g not in changed}
+        if changed:
+            sql, params = statement_sql.still_paid_sql(sorted(changed), period)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                matched = {(grant_id, year): count for grant_id, year, count in cursor.fetchall()}
+            still.update({(g, y): matched.get((g, y), 0) for g, y in totals if g in changed})
+    return counts, {(g, y): (paid, still[(g, y)]) for (g, y), (paid, _) in totals.items()}
 
 
 def _run_counts(query) -> dict[int, dict]:

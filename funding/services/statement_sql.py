@@ -91,6 +91,21 @@ def counts_with_checksums_sql(grant_ids, period: Period, windows) -> tuple[str, 
     return sql, [*params, min(first_start, period.start), period.end], columns
 
 
+def still_paid_sql(grant_ids, period: Period) -> tuple[str, list]:
+    """Per (grant, year) of the ledger, of these grants only: the paid interventions still eligible for the grant
+    and year, dated before the period (the grants whose checksums changed)."""
+    ids = _ids(grant_ids)
+    sql = f"""
+        SELECT p.grant_id, p.year, COUNT(*)
+        FROM {LEDGER} p
+        JOIN {ELIGIBILITY} e ON e.intervention_id = p.intervention_id
+        WHERE p.grant_id IN ({ids}) AND e.grant_id IN ({ids}) AND e.grant_id = p.grant_id AND e.is_eligible
+          AND e.performed_on < %s AND {year_of("e.performed_on")} = p.year
+        GROUP BY p.grant_id, p.year
+    """
+    return sql, [period.start]
+
+
 def paid_totals_refresh_sql(grant_ids) -> list[tuple[str, list]]:
     """Rewrite the ledger's totals of these grants from the ledger itself (at each issue)."""
     ids = _ids(grant_ids)
@@ -112,7 +127,7 @@ def counts_with_ledger_sql(grant_ids, period: Period, windows) -> tuple[str, lis
     """The per-grant counts of a computation, matched row by row with the paid ledger (one hash join):
     ``period_eligible``, ``period_excluded``, and for each year window ``y<year>`` (eligible now, dated in the
     window) and ``s<year>`` (of those, the ones the ledger pays for this grant and that year). Used for the grants
-    whose checksums differ from the ledger's totals, and everywhere on SQLite."""
+    of the SQLite demo (PostgreSQL compares checksums first, then ``still_paid_sql`` for the grants that changed)."""
     ids = _ids(grant_ids)
     columns = ["grant_id", "period_eligible", "period_excluded"]
     selects = [

@@ -100,13 +100,20 @@ def statements_compute(
     """
     lock_region_period(region=region, period=period)
     result = ComputationResult(region_id=region.pk, period=period)
-    grants_query = Grant.objects.filter(structure__region=region, starts_on__lte=period.end).order_by("pk")
+    grants_query = (
+        Grant.objects.filter(structure__region=region, starts_on__lte=period.end)
+        .only("pk", "reference", "rate", "yearly_cap", "starts_on", "ends_on")
+        .order_by("pk")
+    )
     if lock_grants:
         grants_query = grants_query.select_for_update(of=("self",))
     grants = {grant.pk: grant for grant in grants_query}
-    statements = {
-        s.grant_id: s for s in Statement.objects.filter(grant_id__in=list(grants), year=period.year, half=period.half)
-    }
+    statements_query = Statement.objects.filter(grant__structure__region=region, year=period.year, half=period.half)
+    if not lock_grants:  # a draft computation reads what it compares; an issue needs whole rows for the history
+        statements_query = statements_query.only(
+            "pk", "grant_id", "year", "half", "status", "reference", "figures_digest", "regularisation_from"
+        )
+    statements = {s.grant_id: s for s in statements_query}
     later_issued = set(
         Statement.objects.issued()
         .filter(grant_id__in=list(grants))
@@ -285,6 +292,11 @@ def statements_issue(*, result: ComputationResult, by=None, today: datetime.date
     if not drafts:
         raise ApplicationError("Aucun brouillon à émettre pour cette période.")
     ids = [s.pk for s in drafts]
+    if connection.vendor == "postgresql":
+        # Freezing a region of a million interventions writes as many rows (and their foreign-key checks at commit):
+        # longer than the portal's per-statement timeout, and always in a background job or the command line.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = '15min'")
     earlier_drafts = list(
         Statement.objects.drafts()
         .filter(grant_id__in=[s.grant_id for s in drafts])
