@@ -11,9 +11,11 @@ from funding.periods import Period
 from funding.services import statement_sql
 
 
-def issued_by_grant_year(grant_ids) -> dict[tuple[int, int], Decimal]:
+def issued_by_grant_year(region) -> dict[tuple[int, int], Decimal]:
     rows = (
-        StatementLine.objects.filter(statement__grant_id__in=grant_ids, statement__status=StatementStatus.ISSUED)
+        StatementLine.objects.filter(
+            statement__grant__structure__region=region, statement__status=StatementStatus.ISSUED
+        )
         .values("statement__grant_id", "year")
         .annotate(total=Sum("amount"))
         .order_by()
@@ -55,7 +57,7 @@ def _eligibility_counts(grant_ids, period: Period, first_year: int) -> dict[int,
     return {row["grant_id"]: row for row in rows}
 
 
-def counts(grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
+def counts(region, grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
     """The counts of the computation: per grant (see ``_eligibility_counts``) and, per (grant, year) of the paid
     ledger, ``(paid, still_paid)``: how many interventions the issued statements pay, and how many of those are
     still eligible for the grant and year, dated before the period.
@@ -63,9 +65,13 @@ def counts(grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict],
     Without paid interventions (a first half-year) this is the index-only ``GROUP BY``. Otherwise the same scan
     also sums a checksum of the eligible ids per year: where count and checksum equal the ledger's totals, the paid
     set is unchanged (``still_paid = paid``); only the other grants are matched row by row with the ledger."""
+    wanted = set(grant_ids)
     totals = {
-        (row.grant_id, row.year): (row.paid_count, row.checksum)
-        for row in PaidTotal.objects.filter(grant_id__in=grant_ids)
+        (grant_id, year): (paid_count, checksum)
+        for grant_id, year, paid_count, checksum in PaidTotal.objects.filter(grant__structure__region=region)
+        .values_list("grant_id", "year", "paid_count", "checksum")
+        .order_by()
+        if grant_id in wanted
     }
     if not totals:
         return _eligibility_counts(grant_ids, period, first_year), {}

@@ -116,11 +116,11 @@ def statements_compute(
     statements = {s.grant_id: s for s in statements_query}
     later_issued = set(
         Statement.objects.issued()
-        .filter(grant_id__in=list(grants))
+        .filter(grant__structure__region=region)
         .filter(Q(year__gt=period.year) | Q(year=period.year, half__gt=period.half))
         .values_list("grant_id", flat=True)
     )
-    issued = statement_counts.issued_by_grant_year(list(grants))
+    issued = statement_counts.issued_by_grant_year(region)
     first_issued_year = {}
     for grant_id, year in issued:
         first_issued_year[grant_id] = min(year, first_issued_year.get(grant_id, year))
@@ -142,7 +142,7 @@ def statements_compute(
     candidate_ids = [grant.pk for grant in candidates]
     window_start = {g.pk: min(first_issued_year.get(g.pk, period.year), period.year) for g in candidates}
     first_year = min(window_start.values(), default=period.year)
-    counts, ledger = statement_counts.counts(candidate_ids, period, first_year) if candidates else ({}, {})
+    counts, ledger = statement_counts.counts(region, candidate_ids, period, first_year) if candidates else ({}, {})
     _report(on_progress, 1, total)
 
     now = timezone.now()
@@ -196,20 +196,17 @@ def _figures_digest(statement: Statement, figures: StatementFigures) -> str:
 
 def _write_drafts(drafts: list[Statement], figures_by_grant: dict, *, now) -> None:
     """Create the new drafts, rewrite the changed ones and their lines; an unchanged draft (same figures digest)
-    only gets its computation date, so recomputing a quiet region writes almost nothing."""
-    to_create, to_update, unchanged = [], [], []
+    is left as it is (``computed_at`` is when its figures were established; the run records each computation),
+    so recomputing a quiet region writes nothing."""
+    to_create, to_update = [], []
     for statement in drafts:
         figures = figures_by_grant[statement.grant_id]
         digest = _figures_digest(statement, figures)
         if statement.pk and statement.figures_digest == digest:
-            unchanged.append(statement)
-        else:
-            statement.figures_digest = digest
-            _apply_figures(statement, figures)
-            (to_update if statement.pk else to_create).append(statement)
-        statement.computed_at = now
-    if unchanged:
-        Statement.objects.filter(pk__in=[s.pk for s in unchanged]).update(computed_at=now)
+            continue
+        statement.figures_digest, statement.computed_at = digest, now
+        _apply_figures(statement, figures)
+        (to_update if statement.pk else to_create).append(statement)
     StatementLine.objects.filter(statement__in=[s.pk for s in to_update]).delete()
     _update_drafts(to_update)
     Statement.objects.bulk_create(to_create, batch_size=500)
