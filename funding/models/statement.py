@@ -151,6 +151,9 @@ class StatementLine(models.Model):
     entitled_amount = models.DecimalField("montant dû à ce jour", max_digits=12, decimal_places=2, default=0)
     deducted_amount = models.DecimalField("montant déjà compté", max_digits=12, decimal_places=2, default=0)
     amount = models.DecimalField("montant", max_digits=12, decimal_places=2)
+    # For a draft's régularisation: the counts and checksums its added/removed numbers were matched on, so a
+    # recomputation that finds the same reuses them instead of matching the ledger row by row again.
+    matched_on = models.CharField(max_length=120, blank=True)
 
     class Meta:
         verbose_name = "ligne d'état"

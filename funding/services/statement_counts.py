@@ -57,14 +57,18 @@ def _eligibility_counts(grant_ids, period: Period, first_year: int) -> dict[int,
     return {row["grant_id"]: row for row in rows}
 
 
-def counts(region, grant_ids, period: Period, first_year: int) -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
+def counts(
+    region, grant_ids, period: Period, first_year: int, memo: dict | None = None
+) -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
     """The counts of the computation: per grant (see ``_eligibility_counts``) and, per (grant, year) of the paid
-    ledger, ``(paid, still_paid)``: how many interventions the issued statements pay, and how many of those are
-    still eligible for the grant and year, dated before the period.
+    ledger, ``(paid, still_paid, match_key)``: how many interventions the issued statements pay, how many of those
+    are still eligible for the grant and year, dated before the period, and what that was matched on.
 
     Without paid interventions (a first half-year) this is the index-only ``GROUP BY``. Otherwise the same scan
     also sums a checksum of the eligible ids per year: where count and checksum equal the ledger's totals, the paid
-    set is unchanged (``still_paid = paid``); only the other grants are matched row by row with the ledger."""
+    set is unchanged (``still_paid = paid``). For the others, a draft computed from the very same counts and
+    checksums (``memo``: its régularisation lines) already knows the answer; only what is left is matched row by
+    row with the ledger."""
     wanted = set(grant_ids)
     totals = {
         (grant_id, year): (paid_count, checksum)
@@ -76,25 +80,32 @@ def counts(region, grant_ids, period: Period, first_year: int) -> tuple[dict[int
     if not totals:
         return _eligibility_counts(grant_ids, period, first_year), {}
     windows = _year_windows(period, first_year)
+    keys = {}
     if connection.vendor != "postgresql":  # the SQLite demo: match every grant row by row, it is small
         counts = _run_counts(statement_sql.counts_with_ledger_sql(grant_ids, period, windows))
         still = {(g, y): counts.get(g, {}).get(f"s{y}") or 0 for g, y in totals}
     else:
         counts = _run_counts(statement_sql.counts_with_checksums_sql(grant_ids, period, windows))
-        changed = {
-            grant_id
-            for (grant_id, year), (paid, checksum) in totals.items()
-            if (counts.get(grant_id, {}).get(f"y{year}") or 0, counts.get(grant_id, {}).get(f"c{year}") or 0)
-            != (paid, checksum)
-        }
-        still = {(g, y): paid for (g, y), (paid, _) in totals.items() if g not in changed}
-        if changed:
-            sql, params = statement_sql.still_paid_sql(sorted(changed), period)
+        still, to_match = {}, set()
+        for (grant_id, year), (paid, paid_checksum) in totals.items():
+            row = counts.get(grant_id, {})
+            eligible, checksum = row.get(f"y{year}") or 0, row.get(f"c{year}") or 0
+            if (eligible, checksum) == (paid, paid_checksum):
+                still[(grant_id, year)] = paid
+                continue
+            keys[(grant_id, year)] = key = f"{eligible}:{checksum}:{paid}:{paid_checksum}"
+            remembered = (memo or {}).get((grant_id, year))
+            if remembered and remembered[0] == key:
+                still[(grant_id, year)] = eligible - remembered[1]  # eligible minus the added ones
+            else:
+                to_match.add(grant_id)
+        if to_match:
+            sql, params = statement_sql.still_paid_sql(sorted(to_match), period)
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 matched = {(grant_id, year): count for grant_id, year, count in cursor.fetchall()}
-            still.update({(g, y): matched.get((g, y), 0) for g, y in totals if g in changed})
-    return counts, {(g, y): (paid, still[(g, y)]) for (g, y), (paid, _) in totals.items()}
+            still.update({(g, y): matched.get((g, y), 0) for g, y in totals if g in to_match})
+    return counts, {(g, y): (paid, still[(g, y)], keys.get((g, y), "")) for (g, y), (paid, _) in totals.items()}
 
 
 def _run_counts(query) -> dict[int, dict]:

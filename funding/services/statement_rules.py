@@ -47,6 +47,7 @@ class YearCounts:
     paid: int = 0
     still_paid: int = 0
     issued: Decimal = ZERO
+    match_key: str = ""  # what ``still_paid`` was matched on (see ``statement_counts``), kept on the line
 
     @property
     def added(self) -> int:
@@ -67,6 +68,7 @@ class LineFigures:
     removed_count: int
     entitled_amount: Decimal
     deducted_amount: Decimal
+    match_key: str = ""
 
     @property
     def amount(self) -> Decimal:
@@ -114,7 +116,7 @@ class StatementFigures:
             self.eligible_count,
             self.excluded_count,
             [
-                [line.kind, line.year, line.eligible_count, line.added_count, line.removed_count]
+                [line.kind, line.year, line.eligible_count, line.added_count, line.removed_count, line.match_key]
                 + [str(line.entitled_amount), str(line.deducted_amount)]
                 for line in self.lines
             ],
@@ -170,6 +172,7 @@ def statement_figures(
             removed_count=counts.removed,
             entitled_amount=entitled,
             deducted_amount=Decimal(counts.issued).quantize(CENT),
+            match_key=counts.match_key,
         )
         # A line appears when money or the list of paid interventions changes; a zero line is not noise then: it
         # says which interventions were added or removed while the cap kept the amount unchanged.

@@ -142,7 +142,10 @@ def statements_compute(
     candidate_ids = [grant.pk for grant in candidates]
     window_start = {g.pk: min(first_issued_year.get(g.pk, period.year), period.year) for g in candidates}
     first_year = min(window_start.values(), default=period.year)
-    counts, ledger = statement_counts.counts(region, candidate_ids, period, first_year) if candidates else ({}, {})
+    memo = _matching_memo([s.pk for s in statements.values() if not s.is_issued])
+    counts, ledger = (
+        statement_counts.counts(region, candidate_ids, period, first_year, memo) if candidates else ({}, {})
+    )
     _report(on_progress, 1, total)
 
     now = timezone.now()
@@ -168,16 +171,30 @@ def statements_compute(
     return result
 
 
+def _matching_memo(draft_ids) -> dict[tuple[int, int], tuple[str, int]]:
+    """What the current drafts' régularisation lines were matched on, and their added counts, by (grant, year)."""
+    if not draft_ids:
+        return {}
+    lines = StatementLine.objects.filter(statement_id__in=draft_ids, kind=StatementLine.Kind.REGULARISATION)
+    return {
+        (grant_id, year): (matched_on, added)
+        for grant_id, year, matched_on, added in lines.exclude(matched_on="")
+        .values_list("statement__grant_id", "year", "matched_on", "added_count")
+        .order_by()
+    }
+
+
 def _grant_figures(grant, period: Period, row: dict, ledger, issued, first_year: int) -> StatementFigures:
     years = {}
     for year in range(first_year, period.year + 1):
-        paid, still_paid = ledger.get((grant.pk, year), (0, 0))
+        paid, still_paid, match_key = ledger.get((grant.pk, year), (0, 0, ""))
         years[year] = YearCounts(
             year=year,
             eligible=row.get(f"y{year}", 0),
             paid=paid,
             still_paid=still_paid,
             issued=issued.get((grant.pk, year), Decimal("0.00")),
+            match_key=match_key,
         )
     return statement_figures(
         rate=grant.rate,
@@ -223,6 +240,7 @@ def _write_drafts(drafts: list[Statement], figures_by_grant: dict, *, now) -> No
                 entitled_amount=line.entitled_amount,
                 deducted_amount=line.deducted_amount,
                 amount=line.amount,
+                matched_on=line.match_key,
             )
             for statement in to_update + to_create
             for line in figures_by_grant[statement.grant_id].lines

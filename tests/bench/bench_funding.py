@@ -150,7 +150,11 @@ def bench_statements(bench):
         cursor.execute("VACUUM (ANALYZE) funding_interventioneligibility")
         cursor.execute("VACUUM (ANALYZE) funding_paidintervention")
 
-    _compute(region, H2)
+    started = time.perf_counter()
+    _compute(region, H2)  # the first one matches the changed grants with the ledger row by row
+    bench.record(
+        "H2 : premier calcul (appariement des subventions modifiées)", round(time.perf_counter() - started, 3), "s"
+    )
     raw_h2 = _best_seconds(lambda: _raw_group_by(grant_ids, H2))
     compute_h2 = _best_seconds(lambda: _compute(region, H2))
     bench.record("H2 : GROUP BY brut (année jusqu'au 31/12)", round(raw_h2, 3), "s")

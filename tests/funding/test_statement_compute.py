@@ -327,3 +327,21 @@ def test_unchanged_grants_are_not_matched_row_by_row(scenario):
     assert f"IN ({other.grant.pk})" in joined[0]  # only the grant whose paid set changed
     assert lines_of(other.statement("2025-H2"))[1] == ("regularisation", 2025, 3, 0, 2, Decimal("-50.00"))
     assert len(lines_of(scenario.statement("2025-H2"))) == 1
+
+
+def test_a_recomputed_draft_reuses_its_matching_until_the_interventions_change(scenario):
+    paid = scenario.add("2025-03-01", 6)
+    compute(scenario.region, "2025-H1", issue=True)
+    scenario.exclude(paid[:1])
+
+    def matched_row_by_row():
+        with CaptureQueriesContext(connection) as queries:
+            compute(scenario.region, "2025-H2")
+        return any("FROM funding_paidintervention p" in q["sql"] for q in queries.captured_queries)
+
+    assert matched_row_by_row()
+    assert not matched_row_by_row()  # same counts and checksums: the draft's line already knows
+    assert lines_of(scenario.statement("2025-H2"))[1] == ("regularisation", 2025, 5, 0, 1, Decimal("-25.00"))
+    scenario.exclude(paid[1:2])
+    assert matched_row_by_row()
+    assert lines_of(scenario.statement("2025-H2"))[1] == ("regularisation", 2025, 4, 0, 2, Decimal("-50.00"))
