@@ -58,7 +58,7 @@ def _eligibility_counts(grant_ids, period: Period, first_year: int) -> dict[int,
 
 
 def counts(
-    region, grant_ids, period: Period, first_year: int, memo: dict | None = None
+    region, grant_ids, period: Period, first_year: int, load_memo=None
 ) -> tuple[dict[int, dict], dict[tuple[int, int], tuple]]:
     """The counts of the computation: per grant (see ``_eligibility_counts``) and, per (grant, year) of the paid
     ledger, ``(paid, still_paid, match_key)``: how many interventions the issued statements pay, how many of those
@@ -67,8 +67,8 @@ def counts(
     Without paid interventions (a first half-year) this is the index-only ``GROUP BY``. Otherwise the same scan
     also sums a checksum of the eligible ids per year: where count and checksum equal the ledger's totals, the paid
     set is unchanged (``still_paid = paid``). For the others, a draft computed from the very same counts and
-    checksums (``memo``: its régularisation lines) already knows the answer; only what is left is matched row by
-    row with the ledger."""
+    checksums (``load_memo()``: its régularisation lines, read only if needed) already knows the answer; only what
+    is left is matched row by row with the ledger."""
     wanted = set(grant_ids)
     totals = {
         (grant_id, year): (paid_count, checksum)
@@ -86,7 +86,7 @@ def counts(
         still = {(g, y): counts.get(g, {}).get(f"s{y}") or 0 for g, y in totals}
     else:
         counts = _run_counts(statement_sql.counts_with_checksums_sql(grant_ids, period, windows))
-        still, to_match = {}, set()
+        still, to_match, memo = {}, set(), None
         for (grant_id, year), (paid, paid_checksum) in totals.items():
             row = counts.get(grant_id, {})
             eligible, checksum = row.get(f"y{year}") or 0, row.get(f"c{year}") or 0
@@ -94,7 +94,9 @@ def counts(
                 still[(grant_id, year)] = paid
                 continue
             keys[(grant_id, year)] = key = f"{eligible}:{checksum}:{paid}:{paid_checksum}"
-            remembered = (memo or {}).get((grant_id, year))
+            if memo is None:
+                memo = load_memo() if load_memo else {}
+            remembered = memo.get((grant_id, year))
             if remembered and remembered[0] == key:
                 still[(grant_id, year)] = eligible - remembered[1]  # eligible minus the added ones
             else:

@@ -108,18 +108,20 @@ def statements_compute(
     if lock_grants:
         grants_query = grants_query.select_for_update(of=("self",))
     grants = {grant.pk: grant for grant in grants_query}
-    statements_query = Statement.objects.filter(grant__structure__region=region, year=period.year, half=period.half)
+    # The period's statements and, in the same read, the later ones (an issued later statement settles the period).
+    statements_query = Statement.objects.filter(grant__structure__region=region, year__gte=period.year).exclude(
+        year=period.year, half__lt=period.half
+    )
     if not lock_grants:  # a draft computation reads what it compares; an issue needs whole rows for the history
         statements_query = statements_query.only(
             "pk", "grant_id", "year", "half", "status", "reference", "figures_digest", "regularisation_from"
         )
-    statements = {s.grant_id: s for s in statements_query}
-    later_issued = set(
-        Statement.objects.issued()
-        .filter(grant__structure__region=region)
-        .filter(Q(year__gt=period.year) | Q(year=period.year, half__gt=period.half))
-        .values_list("grant_id", flat=True)
-    )
+    statements, later_issued = {}, set()
+    for statement in statements_query:
+        if (statement.year, statement.half) == (period.year, period.half):
+            statements[statement.grant_id] = statement
+        elif statement.is_issued:
+            later_issued.add(statement.grant_id)
     issued = statement_counts.issued_by_grant_year(region)
     first_issued_year = {}
     for grant_id, year in issued:
@@ -142,9 +144,11 @@ def statements_compute(
     candidate_ids = [grant.pk for grant in candidates]
     window_start = {g.pk: min(first_issued_year.get(g.pk, period.year), period.year) for g in candidates}
     first_year = min(window_start.values(), default=period.year)
-    memo = _matching_memo([s.pk for s in statements.values() if not s.is_issued])
+    drafts_ids = [s.pk for s in statements.values() if not s.is_issued]
     counts, ledger = (
-        statement_counts.counts(region, candidate_ids, period, first_year, memo) if candidates else ({}, {})
+        statement_counts.counts(region, candidate_ids, period, first_year, lambda: _matching_memo(drafts_ids))
+        if candidates
+        else ({}, {})
     )
     _report(on_progress, 1, total)
 
