@@ -92,6 +92,11 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        from portal.pdf import PdfUnavailable
+
+        if isinstance(exception, PdfUnavailable):
+            logger.error("PDF impossible pendant %s %s : %s", request.method, request.path, exception)
+            return render(request, "503.html", status=503, context={"reason": "pdf"})
         if isinstance(exception, self.exceptions):
             logger.error("Service indisponible pendant %s %s : %r", request.method, request.path, exception)
             return render(request, "503.html", status=503, context={"unavailable": True})

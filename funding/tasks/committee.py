@@ -1,13 +1,23 @@
 """Celery tasks of the committee area (thin wrappers over services, idempotent, queued with delay_on_commit)."""
 
+import logging
+
 from celery import shared_task
+
+from portal.pdf import PdfUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="funding.decision_letter")
 def decision_letter_task(decision_id: int) -> None:
     from funding.services.committee import decision_letter_send
 
-    decision_letter_send(decision_id=decision_id)
+    try:
+        decision_letter_send(decision_id=decision_id)
+    except PdfUnavailable:
+        # The decision stands; the letter is generated and sent once the PDF libraries are installed.
+        logger.warning("Courrier de la décision %s non généré : bibliothèques PDF absentes.", decision_id)
 
 
 @shared_task(name="funding.grants_sync_protocol")

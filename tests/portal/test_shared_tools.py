@@ -6,12 +6,17 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+import portal.pdf
 from portal.exports import Column, csv_lines, neutralise, xlsx_bytes
 from portal.pdf import render_pdf
+from portal.roles import Role
 from portal.uploads import DocumentField, PrivateUploadTo, check_upload, safe_display_name
+from tests.funding.factories import DossierFactory
+from tests.portal.factories import RegionFactory, agent_of
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -94,8 +99,6 @@ def test_xlsx_export_has_a_sheet_per_view():
 
 
 def test_pdf_rendering_with_the_letterhead(tmp_path, settings):
-    from tests.portal.factories import RegionFactory
-
     region = RegionFactory(code="PACA")
     region.address = "132 boulevard de Paris\n13003 Marseille"
     engine = settings.TEMPLATES[0]
@@ -109,3 +112,17 @@ def test_pdf_rendering_with_the_letterhead(tmp_path, settings):
     assert "Récépissé n° AMI-PACA-2025-001" in text
     assert "132 boulevard de Paris" in text
     assert "Provence-Alpes-Côte d'Azur" in text
+
+
+def test_a_pdf_that_cannot_be_rendered_is_a_clear_503(client, monkeypatch):
+    """On a machine without the PDF libraries (pango), downloading a PDF says so instead of failing with a 500."""
+
+    def unavailable(html):
+        raise portal.pdf.PdfUnavailable("pango absent")
+
+    monkeypatch.setattr(portal.pdf, "html_to_pdf", unavailable)
+    dossier = DossierFactory(submitted=True, state="under_instruction", structure__region=RegionFactory(code="PACA"))
+    client.force_login(agent_of(dossier.structure.region, Role.INSTRUCTOR))
+    response = client.get(reverse("funding:instruction_pdf", kwargs={"dossier_id": dossier.pk}))
+    assert response.status_code == 503
+    assert "génération des documents PDF n'est pas disponible" in response.content.decode()
