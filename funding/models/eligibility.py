@@ -70,7 +70,12 @@ class InterventionEligibility(models.Model):
         ]
         indexes = [
             # Statements count eligible interventions of a grant between two dates: this index answers it alone.
-            models.Index(fields=["grant", "performed_on", "is_eligible"], name="eligibility_grant_date_idx"),
+            # It also covers the intervention id, so the paid-ledger checksums read the index alone.
+            models.Index(
+                fields=["grant", "performed_on", "is_eligible"],
+                include=["intervention"],
+                name="eligibility_grant_date_idx",
+            ),
         ]
 
     def __str__(self):
