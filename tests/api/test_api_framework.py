@@ -25,7 +25,7 @@ def test_a_token_sees_what_its_owner_sees(api_client_for):
         StructureFactory(region=cvl),
     )
     coordinator_api = api_client_for(coordinator_of(mine))
-    assert [s["id"] for s in coordinator_api.get("/structures").json()] == [mine.pk]
+    assert [s["id"] for s in coordinator_api.get("/structures").json()["items"]] == [mine.pk]
     response = coordinator_api.get(f"/structures/{other_paca.pk}")
     assert response.status_code == 404
     assert response.json() == {
@@ -34,7 +34,7 @@ def test_a_token_sees_what_its_owner_sees(api_client_for):
         "errors": [],
     }
     instructor_api = api_client_for(agent_of(paca, Role.INSTRUCTOR))
-    assert {s["id"] for s in instructor_api.get("/structures").json()} == {mine.pk, other_paca.pk}
+    assert {s["id"] for s in instructor_api.get("/structures").json()["items"]} == {mine.pk, other_paca.pk}
     assert instructor_api.get(f"/structures/{foreign.pk}").status_code == 404
 
 
