@@ -13,17 +13,41 @@ class FundingConfig(AppConfig):
         from protocols.locks import register_intervention_lock
 
         # Dossiers and instruction area.
-        navigation.register("Mes candidatures", "funding:my_dossiers", {Role.COORDINATOR}, order=20)
-        navigation.register("Campagnes AMI", "funding:campaign_list", {Role.REGION_ADMIN, Role.INSTRUCTOR}, order=25)
-        navigation.register("Instruction", "funding:instruction_list", {Role.INSTRUCTOR, Role.REGION_ADMIN}, order=30)
+        navigation.register(
+            "Mes candidatures", "funding:my_dossiers", {Role.COORDINATOR}, order=20, group="Candidatures"
+        )
+        navigation.register(
+            "Campagnes AMI",
+            "funding:campaign_list",
+            {Role.REGION_ADMIN, Role.INSTRUCTOR},
+            order=25,
+            group="Candidatures",
+        )
+        navigation.register(
+            "Instruction",
+            "funding:instruction_list",
+            {Role.INSTRUCTOR, Role.REGION_ADMIN},
+            order=30,
+            group="Candidatures",
+        )
         # Committee area.
-        navigation.register("Commission de sélection", "funding:committee_home", {Role.REGION_ADMIN}, order=40)
-        navigation.register("Mes évaluations", "funding:review_list", {Role.COMMITTEE_MEMBER}, order=41)
-        navigation.register("Décisions", "funding:decision_list", {Role.COORDINATOR}, order=42)
-        navigation.register("Subventions", "funding:grant_list", AGENCY_ROLES | {Role.COORDINATOR}, order=50)
+        navigation.register(
+            "Commission de sélection", "funding:committee_home", {Role.REGION_ADMIN}, order=40, group="Candidatures"
+        )
+        navigation.register(
+            "Mes évaluations", "funding:review_list", {Role.COMMITTEE_MEMBER}, order=41, group="Candidatures"
+        )
+        navigation.register("Décisions", "funding:decision_list", {Role.COORDINATOR}, order=42, group="Candidatures")
+        navigation.register(
+            "Subventions", "funding:grant_list", AGENCY_ROLES | {Role.COORDINATOR}, order=50, group="Financement"
+        )
         # Interventions and eligibility area.
         navigation.register(
-            "Suivi des interventions", "funding:intervention_overview", AGENCY_ROLES | {Role.COORDINATOR}, order=60
+            "Suivi des interventions",
+            "funding:intervention_overview",
+            AGENCY_ROLES | {Role.COORDINATOR},
+            order=60,
+            group="Interventions",
         )
 
         # The protocols layer tells funding what changed (signal) and asks it whether an intervention is locked

@@ -10,4 +10,4 @@ class PortalConfig(AppConfig):
         from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
 
         navigation.register("Structures", "portal:structure_list", STRUCTURE_ROLES | AGENCY_ROLES, order=10)
-        navigation.register("Équipe ARS", "portal:staff_home", {Role.REGION_ADMIN}, order=90)
+        navigation.register("Équipe ARS", "portal:staff_home", {Role.REGION_ADMIN}, order=90, group="Administration")

@@ -9,8 +9,16 @@ class ProtocolsConfig(AppConfig):
         from portal import navigation
         from portal.roles import AGENCY_ROLES, Role
 
-        navigation.register("Protocoles", "protocols:protocol_list", {Role.COORDINATOR}, order=20)
-        navigation.register("Mes protocoles", "protocols:my_protocols", {Role.PROFESSIONAL}, order=21)
-        navigation.register("Déclarations", "protocols:agency_declarations", AGENCY_ROLES, order=22)
-        navigation.register("Mes interventions", "protocols:my_interventions", {Role.PROFESSIONAL}, order=40)
-        navigation.register("Import des interventions", "protocols:import_list", {Role.COORDINATOR}, order=55)
+        navigation.register("Protocoles", "protocols:protocol_list", {Role.COORDINATOR}, order=20, group="Protocoles")
+        navigation.register(
+            "Mes protocoles", "protocols:my_protocols", {Role.PROFESSIONAL}, order=21, group="Protocoles"
+        )
+        navigation.register(
+            "Déclarations", "protocols:agency_declarations", AGENCY_ROLES, order=22, group="Protocoles"
+        )
+        navigation.register(
+            "Mes interventions", "protocols:my_interventions", {Role.PROFESSIONAL}, order=40, group="Interventions"
+        )
+        navigation.register(
+            "Import des interventions", "protocols:import_list", {Role.COORDINATOR}, order=55, group="Interventions"
+        )

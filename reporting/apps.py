@@ -9,4 +9,4 @@ class ReportingConfig(AppConfig):
         from portal import navigation
         from portal.roles import Role
 
-        navigation.register("Journal", "audit_log", {Role.REGION_ADMIN}, order=95)
+        navigation.register("Journal", "audit_log", {Role.REGION_ADMIN}, order=95, group="Administration")
