@@ -41,6 +41,20 @@ class FundingConfig(AppConfig):
         navigation.register(
             "Subventions", "funding:grant_list", AGENCY_ROLES | {Role.COORDINATOR}, order=50, group="Financement"
         )
+        navigation.register(
+            "États de versement",
+            "funding:statement_home",
+            {Role.FINANCE_OFFICER, Role.REGION_ADMIN},
+            order=52,
+            group="Financement",
+        )
+        navigation.register(
+            "Paiements",
+            "funding:payment_list",
+            {Role.FINANCE_OFFICER, Role.REGION_ADMIN, Role.INSTRUCTOR, Role.COORDINATOR},
+            order=54,
+            group="Financement",
+        )
         # Interventions and eligibility area.
         navigation.register(
             "Suivi des interventions",

@@ -20,6 +20,7 @@ from funding.models.dossier_parts import (
 )
 from funding.models.eligibility import ExclusionReason, InterventionEligibility
 from funding.models.grant import Grant, GrantState
+from funding.models.ledger import PaidIntervention, PaidTotal
 from funding.models.statement import (
     ComputationRun,
     Payment,
@@ -51,6 +52,8 @@ __all__ = [
     "InstructionCheck",
     "InstructionNote",
     "InterventionEligibility",
+    "PaidIntervention",
+    "PaidTotal",
     "Payment",
     "PriorityRule",
     "Review",

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from funding.dossier_sections import SECTIONS
-from funding.exports import DOSSIER_COLUMNS, export_rows
+from funding.exports.dossiers import DOSSIER_COLUMNS, export_rows
 from funding.forms.dossiers import MessageForm
 from funding.forms.instruction import (
     AdmissibleForm,

@@ -210,3 +210,5 @@ class StatementFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"EV-TEST-{n:04d}")
     rate = factory.LazyAttribute(lambda o: o.grant.rate)
     yearly_cap = factory.LazyAttribute(lambda o: o.grant.yearly_cap)
+    cap_remaining = factory.LazyAttribute(lambda o: o.yearly_cap - o.year_cumulative)
+    year_cumulative = 0

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from funding.exports import DOSSIER_COLUMNS
+from funding.exports.dossiers import DOSSIER_COLUMNS
 from funding.models import Dossier, DossierState
 from portal.roles import Role
 from tests.funding.factories import DossierFactory, WaveFactory

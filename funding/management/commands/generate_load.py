@@ -1,0 +1,312 @@
+"""``manage.py generate_load --region PACA --grants 200 --interventions 1000000``: a synthetic region for the
+benchmark of the statements (PostgreSQL only).
+
+Builds, in bulk: one campaign, ``--grants`` structures each with a local protocol, a selected dossier and a grant
+(€25 within €7,000 a year), one delegant and three delegates per structure; then ``--interventions``
+interventions spread over the year (``INSERT … SELECT generate_series``) and their eligibility rows, with
+realistic exclusions (about 12 %: duplicates, training not done, suspensions, team changes, future dates).
+A previous load of the same region (grant references ``LOAD-<region>-…``) is removed first, so the command can be
+run again. Nothing here is business logic: it only fills tables as the interventions area would have.
+"""
+
+import datetime
+import time
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from funding.models import (
+    Campaign,
+    Dossier,
+    DossierState,
+    Grant,
+    InterventionEligibility,
+    PaidIntervention,
+    PaidTotal,
+    Payment,
+    Statement,
+    StatementItem,
+    StatementLine,
+    Wave,
+)
+from portal.models import Professional, Region, Structure, User
+from protocols.models import Intervention, Protocol
+
+ELIGIBILITY = InterventionEligibility._meta.db_table
+INTERVENTIONS = Intervention._meta.db_table
+# Share of interventions excluded, per reason, in thousandths (about 12 % in all).
+EXCLUSIONS = [
+    ("doublon", 40),
+    ("delegue_non_forme", 30),
+    ("protocole_suspendu", 20),
+    ("delegant_hors_equipe", 15),
+    ("delegue_hors_equipe", 10),
+    ("date_future", 5),
+]
+
+
+def _prefix(region) -> str:
+    return f"LOAD-{region.code}-"
+
+
+class Command(BaseCommand):
+    help = "Génère une région synthétique (subventions, interventions, éligibilité) pour les mesures de performance."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", required=True, help="Code de la région, ex. PACA")
+        parser.add_argument("--grants", type=int, default=200)
+        parser.add_argument("--interventions", type=int, default=1_000_000)
+        parser.add_argument("--year", type=int, default=2025, help="Année des interventions (par défaut 2025)")
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("generate_load écrit en masse avec generate_series : PostgreSQL est requis.")
+        if options["grants"] < 1 or options["interventions"] < 0:
+            raise CommandError("Il faut au moins une subvention et un nombre d'interventions positif.")
+        try:
+            region = Region.objects.get(code=options["region"])
+        except Region.DoesNotExist as error:
+            raise CommandError(f"Région inconnue : {options['region']}") from error
+        started = time.perf_counter()
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # A bulk load of a million rows outlasts the portal's per-statement timeout; this transaction only.
+                cursor.execute("SET LOCAL statement_timeout = 0")
+            removed = remove_load(region)
+            grants = create_grants(region, options["grants"], options["year"])
+            create_interventions(region, grants, options["interventions"], options["year"])
+        if not connection.in_atomic_block:  # VACUUM cannot run in a transaction (a test's, for instance)
+            with connection.cursor() as cursor:
+                for table in (INTERVENTIONS, ELIGIBILITY):
+                    # Fresh statistics and visibility map: the aggregates can read the index alone.
+                    cursor.execute(f"VACUUM (ANALYZE) {table}")
+        self.stdout.write(
+            f"{region.code} : {len(grants)} subventions, {options['interventions']} interventions générées "
+            f"en {time.perf_counter() - started:.1f} s"
+            + (f" (charge précédente supprimée : {removed} subventions)" if removed else "")
+        )
+
+
+def remove_load(region) -> int:
+    grants = Grant.objects.filter(reference__startswith=_prefix(region))
+    grant_ids = list(grants.values_list("pk", flat=True))
+    if not grant_ids:
+        return 0
+    structures = list(grants.values_list("structure_id", flat=True))
+    statements = Statement.objects.filter(grant_id__in=grant_ids)
+    PaidIntervention.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
+    PaidTotal.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
+    StatementItem.objects.filter(statement__in=statements)._raw_delete(connection.alias)
+    StatementLine.objects.filter(statement__in=statements)._raw_delete(connection.alias)
+    Payment.objects.filter(statement__in=statements).delete()
+    statements._raw_delete(connection.alias)
+    InterventionEligibility.objects.filter(intervention__structure_id__in=structures)._raw_delete(connection.alias)
+    Intervention.objects.filter(structure_id__in=structures)._raw_delete(connection.alias)
+    dossiers = list(grants.values_list("dossier_id", flat=True))
+    grants._raw_delete(connection.alias)
+    Dossier.objects.filter(pk__in=dossiers)._raw_delete(connection.alias)
+    Protocol.objects.filter(structure_id__in=structures)._raw_delete(connection.alias)
+    Structure.objects.filter(pk__in=structures)._raw_delete(connection.alias)
+    Professional.objects.filter(user__email__endswith=f"@{region.code.lower()}.charge.invalid")._raw_delete(
+        connection.alias
+    )
+    Wave.objects.filter(campaign__title=_campaign_title(region))._raw_delete(connection.alias)
+    Campaign.objects.filter(title=_campaign_title(region))._raw_delete(connection.alias)
+    User.objects.filter(email__endswith=f"@{region.code.lower()}.charge.invalid")._raw_delete(connection.alias)
+    return len(grant_ids)
+
+
+def _campaign_title(region) -> str:
+    return f"Charge synthétique {region.code}"
+
+
+def create_grants(region, count: int, year: int) -> list[dict]:
+    """The structures, people, protocols, dossiers and grants; returns one dict of ids per grant."""
+    domain = f"{region.code.lower()}.charge.invalid"
+    now = timezone.now()
+    author = User.objects.create(email=f"auteur@{domain}", password="!")
+    campaign = Campaign.objects.create(
+        region=region, title=_campaign_title(region), created_by=author, published_at=now
+    )
+    wave = Wave.objects.create(
+        campaign=campaign,
+        number=1,
+        opens_at=now - datetime.timedelta(days=60),
+        deadline=now - datetime.timedelta(days=30),
+        projects_funded=count,
+    )
+    base = 9_800_000 + (region.pk % 100) * 1000
+    structures = Structure.objects.bulk_create(
+        Structure(
+            kind="MSP",
+            name=f"MSP de charge {index:04d}",
+            finess=f"{base + index:09d}"[-9:],
+            siret="",
+            commune="Marseille",
+            departement="13",
+            region=region,
+        )
+        for index in range(count)
+    )
+    users = User.objects.bulk_create(
+        User(email=f"pro{index:05d}.{region.code.lower()}@{domain}", password="!", last_name=f"Charge {index}")
+        for index in range(count * 4)
+    )
+    professionals = Professional.objects.bulk_create(
+        Professional(
+            user=user,
+            profession="medecin" if index % 4 == 0 else "infirmier",
+            rpps=f"9{region.pk % 10}{index:09d}",
+        )
+        for index, user in enumerate(users)
+    )
+    protocols = Protocol.objects.bulk_create(
+        Protocol(
+            structure=structure,
+            code=f"LOC-CHARGE-{index:04d}",
+            title="Protocole local de charge",
+            status="declared",
+            declared_on=datetime.date(year, 1, 1),
+            created_by=author,
+        )
+        for index, structure in enumerate(structures)
+    )
+    dossiers = Dossier.objects.bulk_create(
+        Dossier(
+            campaign=campaign,
+            wave=wave,
+            structure=structure,
+            reference=f"{_prefix(region)}{index:04d}",
+            state=DossierState.SELECTED,
+            protocol=protocol,
+            created_by=author,
+            submitted_at=now - datetime.timedelta(days=45),
+            snapshot={"charge": True},
+            snapshot_sha256="0" * 64,
+        )
+        for index, (structure, protocol) in enumerate(zip(structures, protocols, strict=True))
+    )
+    grants = Grant.objects.bulk_create(
+        Grant(
+            dossier=dossier,
+            structure=dossier.structure,
+            protocol=dossier.protocol,
+            reference=f"{_prefix(region)}{index:04d}",
+            starts_on=datetime.date(year, 1, 1),
+            ends_on=datetime.date(year + 2, 12, 31),
+            rate=Decimal("25.00"),
+            yearly_cap=Decimal("7000.00"),
+        )
+        for index, dossier in enumerate(dossiers)
+    )
+    return [
+        {
+            "index": index,
+            "grant": grant.pk,
+            "structure": grant.structure_id,
+            "protocol": grant.protocol_id,
+            "delegant": professionals[4 * index].pk,
+            "delegates": [professionals[4 * index + k].pk for k in (1, 2, 3)],
+            "user": users[4 * index + 1].pk,
+        }
+        for index, grant in enumerate(grants)
+    ]
+
+
+def create_interventions(region, grants: list[dict], count: int, year: int) -> None:
+    """Interventions spread over the year and the grants, then their eligibility, in two INSERT … SELECT."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE load_grant (idx integer PRIMARY KEY, grant_id bigint, structure_id bigint, "
+            "protocol_id bigint, delegant_id bigint, d1 bigint, d2 bigint, d3 bigint, user_id bigint) ON COMMIT DROP"
+        )
+        cursor.executemany(
+            "INSERT INTO load_grant VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                [g["index"], g["grant"], g["structure"], g["protocol"], g["delegant"], *g["delegates"], g["user"]]
+                for g in grants
+            ],
+        )
+        days = (datetime.date(year, 12, 31) - datetime.date(year, 1, 1)).days + 1
+        cursor.execute(
+            f"""
+            INSERT INTO {INTERVENTIONS}
+                (structure_id, protocol_id, performed_on, delegate_id, delegant_id, episode_reference, source,
+                 recorded_by_id, recorded_at)
+            SELECT g.structure_id, g.protocol_id, %s::date + ((gs::bigint * 7919) %% %s)::integer,
+                   CASE gs %% 3 WHEN 0 THEN g.d1 WHEN 1 THEN g.d2 ELSE g.d3 END, g.delegant_id,
+                   %s || gs, 'import', g.user_id, now()
+            FROM generate_series(1, %s) AS gs
+            JOIN load_grant g ON g.idx = gs %% %s
+            """,
+            [datetime.date(year, 1, 1), days, f"{_prefix(region)}EP-", count, len(grants)],
+        )
+        buckets, cases, threshold = [], [], 0
+        for reason, share in EXCLUSIONS:
+            threshold += share
+            cases.append(f"WHEN h < {threshold} THEN '{reason}'")
+        buckets = " ".join(cases)
+        cursor.execute(
+            f"""
+            INSERT INTO {ELIGIBILITY} (intervention_id, grant_id, performed_on, is_eligible, reason, computed_at)
+            SELECT id, grant_id, performed_on, reason = '', reason, now()
+            FROM (
+                SELECT i.id, g.grant_id, i.performed_on,
+                       CASE {buckets} ELSE '' END AS reason
+                FROM (
+                    SELECT id, structure_id, performed_on, ((id * 2654435761) %% 1000) AS h
+                    FROM {INTERVENTIONS} WHERE episode_reference LIKE %s
+                ) AS i
+                JOIN load_grant g ON g.structure_id = i.structure_id
+            ) AS rows
+            """,
+            [f"{_prefix(region)}EP-%"],
+        )
+
+
+def add_late_changes(region, *, period_start: datetime.date, late: int, suspended: int, grants: int) -> None:
+    """After an issue: ``late`` new interventions dated before ``period_start`` (a late import) and ``suspended``
+    paid ones made ineligible (a retroactive suspension), in the first ``grants`` grants of the load (as in real
+    life, a few structures import late or see a protocol suspended), so the next statements have régularisations.
+    """
+    prefix = _prefix(region)
+    structures = list(
+        Grant.objects.filter(reference__startswith=prefix).order_by("reference").values_list("structure_id", flat=True)
+    )[:grants]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH source AS (
+                SELECT i.* FROM {INTERVENTIONS} i
+                WHERE i.episode_reference LIKE %s AND i.performed_on < %s AND i.structure_id = ANY(%s)
+                ORDER BY i.id LIMIT %s
+            ), inserted AS (
+                INSERT INTO {INTERVENTIONS}
+                    (structure_id, protocol_id, performed_on, delegate_id, delegant_id, episode_reference, source,
+                     recorded_by_id, recorded_at)
+                SELECT structure_id, protocol_id, performed_on, delegate_id, delegant_id,
+                       episode_reference || '-TARDIVE', 'import', recorded_by_id, now()
+                FROM source
+                RETURNING id, structure_id, performed_on
+            )
+            INSERT INTO {ELIGIBILITY} (intervention_id, grant_id, performed_on, is_eligible, reason, computed_at)
+            SELECT inserted.id, g.id, inserted.performed_on, TRUE, '', now()
+            FROM inserted JOIN {Grant._meta.db_table} g ON g.structure_id = inserted.structure_id
+            WHERE g.reference LIKE %s
+            """,
+            [f"{prefix}EP-%", period_start, structures, late, f"{prefix}%"],
+        )
+        cursor.execute(
+            f"""
+            UPDATE {ELIGIBILITY} SET is_eligible = FALSE, reason = 'protocole_suspendu', computed_at = now()
+            WHERE intervention_id IN (
+                SELECT e.intervention_id FROM {ELIGIBILITY} e
+                JOIN {Grant._meta.db_table} g ON g.id = e.grant_id
+                WHERE g.reference LIKE %s AND e.is_eligible AND e.performed_on < %s AND g.structure_id = ANY(%s)
+                ORDER BY e.intervention_id DESC LIMIT %s
+            )
+            """,
+            [f"{prefix}%", period_start, structures, suspended],
+        )
