@@ -31,7 +31,8 @@ api = NinjaAPI(
 api.add_router("/", portal_api.router)
 api.add_router("/", protocols_api.router)
 api.add_router("/", protocols_api.interventions_router)
-api.add_router("/", funding_api.router)
+api.add_router("/", funding_api.dossiers_router)
+api.add_router("/", funding_api.statements_router)
 
 
 def _error(request, status, code, message, errors=None, headers=None):

@@ -10,11 +10,14 @@ complete read is where an incremental synchronisation resumes later.
 
 import base64
 import binascii
+from decimal import Decimal
+from typing import Annotated
 
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import PlainSerializer, WithJsonSchema
 
 from portal.models import Structure
 from portal.tokens import api_rate_limit, api_token_authenticate
@@ -22,6 +25,21 @@ from portal.tokens import api_rate_limit, api_token_authenticate
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 CURSOR_PREFIX = "v1:"
+
+
+# Amounts in euros as exact decimal strings ("25.00"), never binary floats.
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?[0-9]+\.[0-9]{2}$",
+            "description": "Montant en euros",
+            "examples": ["25.00"],
+        }
+    ),
+]
 
 
 class ApiError(HttpError):
@@ -114,21 +132,24 @@ class Page(Schema):
     has_more: bool = Field(..., description="Vrai s'il reste des lignes après cette page.")
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{last_id}".encode()).decode().rstrip("=")
+def encode_cursor(*key: int) -> str:
+    """An opaque cursor for the position after ``key`` (the sort key of the last row read: an id, or a tuple)."""
+    text = CURSOR_PREFIX + ".".join(str(int(part)) for part in key)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int:
+def decode_cursor(cursor: str | None, *, size: int = 1) -> tuple[int, ...] | None:
+    """The key a cursor encodes (``size`` integers), None without a cursor; a 400 for anything else."""
     if not cursor:
-        return 0
+        return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not text.startswith(CURSOR_PREFIX):
             raise ValueError(text)
-        last_id = int(text.removeprefix(CURSOR_PREFIX))
-        if last_id < 0:
+        key = tuple(int(part) for part in text.removeprefix(CURSOR_PREFIX).split("."))
+        if len(key) != size or any(not 0 <= part < 2**63 for part in key):
             raise ValueError(text)
-        return last_id
+        return key
     except (ValueError, UnicodeDecodeError, binascii.Error) as error:
         raise ApiError(
             400, "invalid_cursor", "Curseur de pagination invalide : reprenez le `next_cursor` d'une réponse."
@@ -137,7 +158,7 @@ def decode_cursor(cursor: str | None) -> int:
 
 def paginate(queryset: QuerySet, page: PageParams) -> dict:
     """One page of ``queryset`` in ``id`` order, after the cursor: one query, whatever the number of rows."""
-    after = decode_cursor(page.cursor)
+    (after,) = decode_cursor(page.cursor) or (0,)
     rows = list(queryset.filter(pk__gt=after).order_by("pk")[: page.limit + 1])
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]

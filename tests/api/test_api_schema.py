@@ -28,10 +28,12 @@ from schemathesis.specs.openapi.checks import (
 
 from config.api import api
 from config.wsgi import application
+from funding.models import Statement
 from portal.roles import Role
 from portal.tokens import api_token_create
 from tests.funding.eligibility_world import build_world
 from tests.funding.factories import DossierFactory
+from tests.funding.statement_scenarios import compute
 from tests.portal.factories import RegionFactory, StructureFactory, agent_of
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "15"))
@@ -91,6 +93,8 @@ def test_generated_requests_never_fail_the_schema(case, api_world):
 def test_real_objects_answers_match_the_schema(api_world):
     world, intervention = api_world["world"], api_world["intervention"]
     dossier = DossierFactory(structure=world.structure, submitted=True, protocol=world.protocol)
+    compute(world.structure.region, "2025-H1", issue=True)
+    statement = Statement.objects.get(grant=world.grant)
     loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)
     assert loaded.raw_schema == schema.raw_schema  # the published schema is the one the fuzzer uses
     ids = {
@@ -98,6 +102,7 @@ def test_real_objects_answers_match_the_schema(api_world):
         "protocol_id": world.protocol.pk,
         "intervention_id": intervention.pk,
         "dossier_id": dossier.pk,
+        "statement_id": statement.pk,
     }
     row = {
         "performed_on": "2025-04-20",
