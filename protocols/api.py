@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AfterValidator
 
-from portal.api import ErrorOut, Page, PageParams, errors, get_visible, paginate, require_write
+from portal.api import Page, PageParams, errors, get_visible, paginate, require_write
 from portal.models import Structure
 from protocols.imports import columns as c
 from protocols.models import Protocol, ProtocolKind, ProtocolStatus, Suspension, TeamMembership
@@ -308,4 +308,4 @@ def create_intervention_batch(request, payload: InterventionBatchIn):
     return Status(201 if result.created else 200, body)
 
 
-__all__ = ["ErrorOut", "ProfessionalOut", "interventions_router", "router"]
+__all__ = ["ProfessionalOut", "interventions_router", "router"]

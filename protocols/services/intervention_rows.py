@@ -18,7 +18,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+import psycopg
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from portal.access import get_scope
@@ -32,6 +33,7 @@ from protocols.models import ImportBatch, Intervention, InterventionSource
 from protocols.services.imports import interventions_write, previous_import
 
 MAX_ROWS = 1_000
+RETRYABLE = {"23505", "40P01", "40001"}  # unique violation, deadlock detected, serialization failure
 NOT_OWN = (
     "Vous n'enregistrez que vos propres interventions : l'identifiant du délégué doit être votre RPPS ou ADELI "
     "(un coordinateur de la structure enregistre celles de toute l'équipe)."
@@ -167,9 +169,13 @@ def interventions_record_rows(
     parsed = check_rows(structure=structure, rows=rows, own_professional_id=own_professional_id)
     try:
         return _write(structure=structure, rows=parsed, by=by, as_batch=as_batch, label=label)
-    except IntegrityError as error:
+    except (DatabaseError, psycopg.Error) as error:
         # Someone logged an identical intervention between our check and our write (the form does not take the
-        # structure lock): the transaction is rolled back, nothing is half-written, the client sends again.
+        # structure lock), or PostgreSQL broke a deadlock against us: our savepoint is rolled back, nothing is
+        # half-written, the client sends again. Any other database failure is not the client's business. (COPY
+        # raises psycopg's own errors, the ORM Django's: the SQLSTATE tells them apart.)
+        if _sqlstate(error) not in RETRYABLE:
+            raise
         raise ApplicationError(
             "Une intervention identique vient d'être enregistrée en même temps : rien n'a été enregistré, "
             "renvoyez la requête.",
@@ -177,10 +183,19 @@ def interventions_record_rows(
         ) from error
 
 
+def _sqlstate(error: Exception) -> str | None:
+    for candidate in (error, error.__cause__):
+        sqlstate = getattr(candidate, "sqlstate", None)
+        if sqlstate:
+            return sqlstate
+    return None
+
+
 @transaction.atomic
 def _write(*, structure: Structure, rows: list[ParsedRow], by: User, as_batch: bool, label: str) -> RowsResult:
-    # One writer at a time per structure, as for the file import: the counts stay exact.
-    Structure.objects.select_for_update(of=("self",)).filter(pk=structure.pk).first()
+    # One writer at a time per structure, as for the file import: the counts stay exact. FOR NO KEY UPDATE, so
+    # that a concurrent insert referencing the structure (its foreign key check takes FOR KEY SHARE) is not blocked.
+    Structure.objects.select_for_update(of=("self",), no_key=True).filter(pk=structure.pk).first()
     before = _stored_ids(rows)
     result = RowsResult()
     if as_batch:

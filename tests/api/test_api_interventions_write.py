@@ -2,9 +2,12 @@
 with the right token scope and the right role in the structure."""
 
 import datetime
+import threading
+import time
 
 import pytest
 import time_machine
+from django.db import connection, connections, transaction
 
 from funding.models import InterventionEligibility
 from portal.roles import Role
@@ -239,3 +242,49 @@ def test_unreadable_json_is_a_400_in_french(world, api_client_for):
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request"
     assert "JSON" in response.json()["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_identical_write_is_a_409_and_nothing_is_written(api_client_for):
+    """Another writer (the delegate's form takes no structure lock) inserts the same intervention between the API's
+    check and its write: the API's insert waits for it, then fails on the unique constraint; the whole batch is
+    rolled back and the client is told to send again."""
+    world = build_world()
+    api = api_client_for(world.coordinator, scope="write")
+    inserted, release, result = threading.Event(), threading.Event(), {}
+
+    def other_writer():
+        try:
+            with transaction.atomic():
+                world.intervention(D(2025, 4, 15), episode_reference="EP-1")
+                inserted.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    def software():
+        try:
+            result["response"] = api.post(
+                "/interventions/batch", batch(world, [row(world, "2025-04-20", "EP-2"), row(world, episode="EP-1")])
+            )
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    assert inserted.wait(20)
+    client = threading.Thread(target=software)
+    client.start()
+    with connections["default"].cursor() as cursor:  # wait until the API's insert waits for the other writer
+        for _ in range(400):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+    release.set()
+    writer.join(20)
+    client.join(20)
+    response = result["response"]
+    assert (response.status_code, response.json()["code"]) == (409, "conflict")
+    assert list(Intervention.objects.values_list("episode_reference", flat=True)) == ["EP-1"]
+    assert not ImportBatch.objects.exists()
