@@ -13,7 +13,7 @@ from tests.portal.factories import StructureFactory, coordinator_of
 from tests.urlwalk import own_routes
 
 ROOT = Path(settings.BASE_DIR)
-INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+INLINE_HANDLER = re.compile(r"""\son[a-z]+\s*=\s*["']""", re.IGNORECASE)
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 
 

@@ -56,3 +56,13 @@ def logged_in_context(browser, live_server_url: str, email: str):
         ]
     )
     return context
+
+
+def open_menu_entry(page: Page, label: str) -> None:
+    """Follow an entry of the main menu, opening its drop-down group first when it has one."""
+    navigation = page.locator("#fr-navigation")
+    link = navigation.get_by_role("link", name=label, exact=True)
+    if not link.count():  # role locators skip hidden elements: the entry is in a closed drop-down
+        hidden = page.get_by_role("link", name=label, exact=True, include_hidden=True)  # relative to each item
+        navigation.locator(".fr-nav__item", has=hidden).locator(".fr-nav__btn").click()
+    link.click()

@@ -5,7 +5,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import log_in
+from tests.browser.pages import log_in, open_menu_entry
 
 
 def log_in_as(page: Page, base_url: str, email: str, *, totp: bool) -> None:
@@ -22,7 +22,7 @@ class ReviewPage:
         self.page = page
 
     def open_from_my_list(self, reference: str) -> "ReviewPage":
-        self.page.get_by_role("link", name="Mes évaluations").first.click()
+        open_menu_entry(self.page, "Mes évaluations")
         self.page.get_by_role("link", name=reference).click()
         expect(self.page.get_by_role("heading", level=1)).to_contain_text(reference)
         return self
@@ -59,7 +59,7 @@ class CommitteePage:
         self.page = page
 
     def open(self, campaign_title: str) -> "CommitteePage":
-        self.page.get_by_role("link", name="Commission de sélection").first.click()
+        open_menu_entry(self.page, "Commission de sélection")
         self.page.get_by_role("link", name=campaign_title).click()
         expect(self.page.get_by_role("table", name=re.compile("Classement des dossiers"))).to_be_visible()
         return self

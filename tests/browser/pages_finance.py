@@ -4,13 +4,15 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.pages import open_menu_entry
+
 
 class StatementsPage:
     def __init__(self, page: Page, base_url: str):
         self.page, self.base_url = page, base_url
 
     def open(self) -> "StatementsPage":
-        self.page.get_by_role("link", name="États de versement").first.click()
+        open_menu_entry(self.page, "États de versement")
         expect(self.page.get_by_role("heading", name="États de versement", level=1)).to_be_visible()
         return self
 

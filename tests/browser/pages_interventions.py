@@ -5,13 +5,15 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.pages import open_menu_entry
+
 
 class InterventionForm:
     def __init__(self, page: Page):
         self.page = page
 
     def open_from_menu(self) -> "InterventionForm":
-        self.page.get_by_role("link", name="Mes interventions").first.click()
+        open_menu_entry(self.page, "Mes interventions")
         self.page.get_by_role("link", name="Saisir une intervention").click()
         expect(self.page.get_by_role("heading", name="Saisir une intervention")).to_be_visible()
         return self
@@ -37,7 +39,7 @@ class ImportPage:
         self.page = page
 
     def open_from_menu(self) -> "ImportPage":
-        self.page.get_by_role("link", name="Import des interventions").first.click()
+        open_menu_entry(self.page, "Import des interventions")
         expect(self.page.get_by_role("heading", name="Import des interventions")).to_be_visible()
         return self
 

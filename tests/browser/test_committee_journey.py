@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from funding.models import DossierState
 from funding.services import grid as grid_services
 from portal.roles import Role
-from tests.browser.pages import screenshot
+from tests.browser.pages import open_menu_entry, screenshot
 from tests.browser.pages_committee import CommitteePage, ReviewPage, log_in_as
 from tests.funding.committee_world import LETTERHEAD
 from tests.funding.factories import CampaignFactory, DossierFactory, ReviewAssignmentFactory, WaveFactory
@@ -114,7 +114,7 @@ def test_committee_journey(page: Page, live_server):
 
     # The coordinator sees the decision and opens the letter.
     log_in_as(page, url, coordinator.email, totp=False)
-    page.get_by_role("link", name="Décisions").first.click()
+    open_menu_entry(page, "Décisions")
     expect(page.get_by_role("table")).to_contain_text("Retenu")
     expect(page.get_by_role("table")).to_contain_text("Projet pertinent en zone d'intervention prioritaire.")
     letter = page.get_by_role("link", name=re.compile("Courrier"))

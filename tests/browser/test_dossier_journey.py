@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from funding.models import Dossier, DossierState
 from portal.roles import Role
-from tests.browser.pages import log_in, screenshot
+from tests.browser.pages import log_in, open_menu_entry, screenshot
 from tests.browser.pages_dossiers import DossierFormPage, InstructionPage, textbox
 from tests.funding.factories import CampaignFactory, WaveFactory
 from tests.portal.factories import RegionFactory, StructureFactory, agent_of, coordinator_of
@@ -49,7 +49,7 @@ def test_dossier_journey(page: Page, browser: Browser, world):
     log_in(page, base, world["coordinator"].email)
 
     # The coordinator opens a dossier on the open call.
-    page.get_by_role("link", name="Mes candidatures").first.click()
+    open_menu_entry(page, "Mes candidatures")
     page.get_by_role("link", name=CAMPAIGN).click()
     page.get_by_role("button", name="Ouvrir le dossier").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("AMI-PACA-")
@@ -96,7 +96,7 @@ def test_dossier_journey(page: Page, browser: Browser, world):
     # The instructor (in their own browser) starts instruction and asks for a complement on the sharing.
     ars = browser.new_context().new_page()
     log_in(ars, base, world["instructor"].email, totp=True)
-    ars.get_by_role("link", name="Instruction").first.click()
+    open_menu_entry(ars, "Instruction")
     expect(ars.get_by_test_id("state-counts")).to_contain_text("Déposé : 1")
     screenshot(ars, "instruction-liste")
     ars.get_by_role("link", name=dossier.reference).click()

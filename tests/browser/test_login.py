@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.pages import log_in, screenshot
+from tests.browser.pages import log_in, open_menu_entry, screenshot
 
 
 def test_instructor_logs_in_with_totp_and_sees_paca_only(page: Page, live_demo):
@@ -10,7 +10,7 @@ def test_instructor_logs_in_with_totp_and_sees_paca_only(page: Page, live_demo):
     expect(page.get_by_role("heading", name="Agence régionale de santé Provence-Alpes-Côte d'Azur")).to_be_visible()
     expect(page.get_by_test_id("roles-bar")).to_contain_text("Instructeur ARS")
     screenshot(page, "instructeur-accueil")
-    page.get_by_role("link", name="Structures").first.click()
+    open_menu_entry(page, "Structures")
     expect(page.get_by_role("link", name="MSP des Oliviers")).to_be_visible()
     content = page.content()
     assert "MSP du Val de Loire" not in content

@@ -95,6 +95,11 @@ def remove_load(region) -> int:
     if not grant_ids:
         return 0
     structures = list(grants.values_list("structure_id", flat=True))
+    if connection.vendor == "postgresql":
+        # The synthetic dossiers were "selected": the database refuses to delete submitted dossiers unless told,
+        # for this transaction only, that this is the benchmark load being removed.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL portal.removing_synthetic_load = 'on'")
     statements = Statement.objects.filter(grant_id__in=grant_ids)
     PaidIntervention.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
     PaidTotal.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
