@@ -3,12 +3,6 @@
 from playwright.sync_api import Page, expect
 
 
-def open_menu_entry(page: Page, group: str, label: str) -> None:
-    """A link of the main menu, inside its drop-down (DSFR navigation)."""
-    page.get_by_role("navigation", name="Menu principal").get_by_role("button", name=group).click()
-    page.get_by_role("link", name=label).first.click()
-
-
 class ApiTokensPage:
     def __init__(self, page: Page):
         self.page = page

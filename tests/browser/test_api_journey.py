@@ -6,8 +6,8 @@ from playwright.sync_api import Page, expect
 
 from portal.models import ApiToken
 from protocols.models import Intervention
-from tests.browser.pages import log_in, screenshot
-from tests.browser.pages_api import ApiDocsPage, ApiTokensPage, open_menu_entry
+from tests.browser.pages import log_in, open_menu_entry, screenshot
+from tests.browser.pages_api import ApiDocsPage, ApiTokensPage
 from tests.funding.eligibility_world import build_world
 
 
@@ -48,7 +48,7 @@ def test_a_coordinator_connects_her_software_with_a_token(page: Page, live_serve
     }
 
     # The coordinator sees the batch among her imports.
-    open_menu_entry(page, "Interventions", "Import des interventions")
+    open_menu_entry(page, "Import des interventions")
     expect(page.get_by_test_id("import-batches")).to_contain_text("Envoi du logiciel du cabinet")
 
     docs = ApiDocsPage(page).open(live_server.url)
