@@ -1,15 +1,45 @@
-"""API v1, portal part: token authentication, the JSON error format, and the structures endpoints.
+"""API v1, portal part: token authentication, the JSON error format, cursor pagination, and the structures endpoints.
 
 Every error is JSON ``{"code": "<stable code>", "message": "<French sentence>", "errors": [...]}``. A token sees
 exactly what its owner sees: endpoints read through the same ``visible_to(user)`` as the web pages.
+
+Lists are paginated by an opaque cursor over the primary key (``id`` ascending): rows created while a client pages
+land after the rows it has already read, so nothing is read twice or skipped, and the last ``next_cursor`` of a
+complete read is where an incremental synchronisation resumes later.
 """
 
-from ninja import Router, Schema
+import base64
+import binascii
+from decimal import Decimal
+from typing import Annotated
+
+from django.db.models import QuerySet
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import PlainSerializer, WithJsonSchema
 
 from portal.models import Structure
 from portal.tokens import api_rate_limit, api_token_authenticate
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+CURSOR_PREFIX = "v1:"
+
+
+# Amounts in euros as exact decimal strings ("25.00"), never binary floats.
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?[0-9]+\.[0-9]{2}$",
+            "description": "Montant en euros",
+            "examples": ["25.00"],
+        }
+    ),
+]
 
 
 class ApiError(HttpError):
@@ -20,8 +50,33 @@ class ApiError(HttpError):
         self.code, self.message, self.errors, self.headers = code, message, errors or [], headers or {}
 
 
+class ErrorItem(Schema):
+    """One problem: the field in cause (and, for a row of interventions, its number and the value sent)."""
+
+    field: str = Field("", description="Champ en cause (vide : la requête entière).")
+    message: str = Field(..., description="Message en français.")
+    row: int | None = Field(None, description="Numéro de la ligne du lot (la première est 1).")
+    value: str | None = Field(None, description="Valeur reçue.")
+
+
+class ErrorOut(Schema):
+    code: str = Field(..., description="Code stable, à tester par les programmes.", examples=["not_found"])
+    message: str = Field(..., description="Message en français, à montrer aux personnes.")
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422, 429})
+
+
+def errors(*statuses: int) -> dict:
+    """The ``response`` entries of the error statuses an operation may answer (all of them by default)."""
+    return {frozenset(statuses or ERROR_STATUSES): ErrorOut}
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer <key>`` with a personal API token; counts the request against its rate limit."""
+
+    openapi_description = "Jeton personnel créé dans « Mon compte › Jetons d'API » (ou `manage.py create_api_token`)."
 
     def authenticate(self, request, token):
         api_token = api_token_authenticate(token)
@@ -50,15 +105,78 @@ def not_found(what: str = "Objet") -> ApiError:
     return ApiError(404, "not_found", f"{what} introuvable ou hors de votre périmètre.")
 
 
+def get_visible(queryset: QuerySet, pk: int, what: str):
+    """The object ``pk`` of an already scoped queryset, or a 404 that never tells whether it exists elsewhere."""
+    found = queryset.filter(pk=pk).first()
+    if found is None:
+        raise not_found(what)
+    return found
+
+
+# Cursor pagination ---------------------------------------------------------------------------------------------
+
+
+class PageParams(Schema):
+    cursor: str | None = Field(
+        None, max_length=100, description="Curseur opaque : le `next_cursor` de la page précédente."
+    )
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Lignes par page (1 à {MAX_LIMIT}).")
+
+
+class Page(Schema):
+    next_cursor: str = Field(
+        ...,
+        description="À renvoyer dans `cursor` pour la page suivante ; en fin de lecture, à garder pour lire plus "
+        "tard les lignes créées depuis.",
+    )
+    has_more: bool = Field(..., description="Vrai s'il reste des lignes après cette page.")
+
+
+def encode_cursor(*key: int) -> str:
+    """An opaque cursor for the position after ``key`` (the sort key of the last row read: an id, or a tuple)."""
+    text = CURSOR_PREFIX + ".".join(str(int(part)) for part in key)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, *, size: int = 1) -> tuple[int, ...] | None:
+    """The key a cursor encodes (``size`` integers), None without a cursor; a 400 for anything else."""
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith(CURSOR_PREFIX):
+            raise ValueError(text)
+        key = tuple(int(part) for part in text.removeprefix(CURSOR_PREFIX).split("."))
+        if len(key) != size or any(not 0 <= part < 2**63 for part in key):
+            raise ValueError(text)
+        return key
+    except (ValueError, UnicodeDecodeError, binascii.Error) as error:
+        raise ApiError(
+            400, "invalid_cursor", "Curseur de pagination invalide : reprenez le `next_cursor` d'une réponse."
+        ) from error
+
+
+def paginate(queryset: QuerySet, page: PageParams) -> dict:
+    """One page of ``queryset`` in ``id`` order, after the cursor: one query, whatever the number of rows."""
+    (after,) = decode_cursor(page.cursor) or (0,)
+    rows = list(queryset.filter(pk__gt=after).order_by("pk")[: page.limit + 1])
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return {"items": rows, "next_cursor": encode_cursor(rows[-1].pk if rows else after), "has_more": has_more}
+
+
+# Structures ----------------------------------------------------------------------------------------------------
+
+
 class StructureOut(Schema):
     id: int
-    kind: str
+    kind: str = Field(..., description="MSP, CDS, CPTS ou ESP.")
     name: str
     finess: str
     siret: str
     commune: str
     departement: str
-    region: str
+    region: str = Field(..., description="Code de la région (ARS).")
     priority_zones: list[str]
 
     @staticmethod
@@ -66,17 +184,24 @@ class StructureOut(Schema):
         return obj.region.code
 
 
+class StructurePage(Page):
+    items: list[StructureOut]
+
+
 router = Router(tags=["Structures"])
 
 
-@router.get("/structures", response=list[StructureOut], summary="Structures visibles par le titulaire du jeton")
-def list_structures(request):
-    return Structure.objects.visible_to(request.user).select_related("region").order_by("name", "id")
+@router.get(
+    "/structures",
+    response={200: StructurePage, **errors(400, 401, 422, 429)},
+    summary="Structures visibles par le titulaire du jeton",
+)
+def list_structures(request, page: Query[PageParams]):
+    return paginate(Structure.objects.visible_to(request.user).select_related("region"), page)
 
 
-@router.get("/structures/{structure_id}", response=StructureOut, summary="Une structure")
+@router.get(
+    "/structures/{structure_id}", response={200: StructureOut, **errors(401, 404, 422, 429)}, summary="Une structure"
+)
 def get_structure(request, structure_id: int):
-    structure = Structure.objects.visible_to(request.user).select_related("region").filter(pk=structure_id).first()
-    if structure is None:
-        raise not_found("Structure")
-    return structure
+    return get_visible(Structure.objects.visible_to(request.user).select_related("region"), structure_id, "Structure")

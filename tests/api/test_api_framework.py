@@ -5,6 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from portal.roles import Role
+from portal.tokens import api_token_create
 from tests.portal.factories import RegionFactory, StructureFactory, agent_of, coordinator_of
 
 
@@ -25,7 +26,7 @@ def test_a_token_sees_what_its_owner_sees(api_client_for):
         StructureFactory(region=cvl),
     )
     coordinator_api = api_client_for(coordinator_of(mine))
-    assert [s["id"] for s in coordinator_api.get("/structures").json()] == [mine.pk]
+    assert [s["id"] for s in coordinator_api.get("/structures").json()["items"]] == [mine.pk]
     response = coordinator_api.get(f"/structures/{other_paca.pk}")
     assert response.status_code == 404
     assert response.json() == {
@@ -34,7 +35,7 @@ def test_a_token_sees_what_its_owner_sees(api_client_for):
         "errors": [],
     }
     instructor_api = api_client_for(agent_of(paca, Role.INSTRUCTOR))
-    assert {s["id"] for s in instructor_api.get("/structures").json()} == {mine.pk, other_paca.pk}
+    assert {s["id"] for s in instructor_api.get("/structures").json()["items"]} == {mine.pk, other_paca.pk}
     assert instructor_api.get(f"/structures/{foreign.pk}").status_code == 404
 
 
@@ -69,3 +70,26 @@ def test_openapi_schema_and_docs_are_published():
     assert document["openapi"].startswith("3.")
     assert "/api/v1/structures" in document["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_token_lifecycle_seen_from_the_api(api_client_for):
+    """Hash at rest, last use recorded, expiry and revocation: the API answers 401 as soon as a token is unusable."""
+    import datetime
+
+    from portal.models import ApiToken
+    from portal.tokens import api_token_revoke
+    from tests.api.conftest import ApiClient
+
+    user = coordinator_of(StructureFactory())
+    token, key = api_token_create(user=user, name="Logiciel", scope="read", days=2)
+    assert not ApiToken.objects.filter(key_hash=key).exists() and key not in token.prefix
+    api = ApiClient(key)
+    assert api.get("/structures").status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2, seconds=1)):
+        expired = api.get("/structures")
+        assert (expired.status_code, expired.json()["code"]) == (401, "unauthenticated")
+    api_token_revoke(token=token, by=user)
+    assert api.get("/structures").status_code == 401
+    assert ApiClient(key + "x").get("/structures").status_code == 401
