@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.MfaRequiredMiddleware",
     "portal.middleware.ServiceUnavailableMiddleware",
+    "portal.api_middleware.ApiMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

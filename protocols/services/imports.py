@@ -177,7 +177,9 @@ def _run(batch: ImportBatch) -> ImportBatch:
 
     with transaction.atomic():
         # One import at a time per structure: the counts below stay exact, and a file cannot be written twice.
-        Structure.objects.select_for_update(of=("self",)).filter(pk=batch.structure_id).first()
+        # FOR NO KEY UPDATE: a concurrent insert referencing the structure (its foreign-key check takes FOR KEY
+        # SHARE) must not deadlock against this lock.
+        Structure.objects.select_for_update(of=("self",), no_key=True).filter(pk=batch.structure_id).first()
         if previous_import(batch) is not None:
             _finish_already_imported(batch)
             return batch

@@ -93,3 +93,11 @@ def test_token_lifecycle_seen_from_the_api(api_client_for):
     api_token_revoke(token=token, by=user)
     assert api.get("/structures").status_code == 401
     assert ApiClient(key + "x").get("/structures").status_code == 401
+
+
+def test_a_wrong_method_is_a_json_405(api_client_for):
+    api = api_client_for(coordinator_of(StructureFactory()))
+    response = api.client.delete("/api/v1/structures", headers=api.headers)
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "GET" in response["Allow"]
