@@ -17,6 +17,15 @@ app.conf.beat_schedule = {
         "task": "funding.eligibility_refresh_due",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Jobs created while Redis was down stay queued and unsent; they go out once it is back (docs/decisions.md).
+    "computation-runs-resend": {
+        "task": "funding.computation_runs_resend",
+        "schedule": 60.0,
+    },
+    "import-batches-resend": {
+        "task": "protocols.import_batches_resend",
+        "schedule": 60.0,
+    },
     "grants-sync-states-nightly": {
         "task": "funding.grants_sync_states",
         "schedule": crontab(hour=2, minute=15),

@@ -64,3 +64,61 @@ class BackgroundJob(models.Model):
     def mark_failed(self, message: str) -> None:
         self.status, self.finished_at, self.error = JobStatus.FAILED, timezone.now(), message[:2000]
         self.save(update_fields=["status", "finished_at", "error"])
+
+
+class JobNotSent(Exception):
+    """The broker could not take the job's task: the job is saved, still queued and unsent, and goes out with the
+    next sweep (``jobs_resend_unsent``) or the next click. Rendered as a 503 page by ``ServiceUnavailableMiddleware``."""
+
+
+def _broker_errors() -> tuple:
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (BrokerError, RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+
+
+def job_send(job: BackgroundJob, task, *args, **kwargs) -> bool:
+    """Send ``task`` for a queued job that was never sent; ``task_id`` set means "handed to the broker".
+
+    The job row is claimed first (``UPDATE … WHERE task_id = ''``) so that a click and the sweep never send it twice;
+    a broker failure gives the claim back and raises ``JobNotSent``. Returns False when there was nothing to send.
+    """
+    import uuid
+
+    model = type(job)
+    task_id = str(uuid.uuid4())
+    if not model.objects.filter(pk=job.pk, status=JobStatus.QUEUED, task_id="").update(task_id=task_id):
+        return False
+    try:
+        task.apply_async(args=args, kwargs=kwargs, task_id=task_id)
+    except _broker_errors() as error:
+        model.objects.filter(pk=job.pk, task_id=task_id).update(task_id="")
+        raise JobNotSent(f"{model.__name__} {job.pk} : {error!r}") from error
+    job.task_id = task_id
+    return True
+
+
+def job_send_on_commit(job: BackgroundJob, task, *args, **kwargs) -> None:
+    """``job_send`` once the transaction that created the job commits (the worker must be able to read it)."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: job_send(job, task, *args, **kwargs))
+
+
+def jobs_resend_unsent(queryset, send, *, older_than_seconds: int = 30) -> int:
+    """Send again the queued jobs of ``queryset`` the broker never took (it was down when they were created).
+
+    ``send(job)`` calls ``job_send`` with the job's task and arguments. Stops at the first broker failure (it is
+    still down: the next sweep tries again). Returns how many were sent."""
+    import datetime
+
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    sent = 0
+    for job in queryset.filter(status=JobStatus.QUEUED, task_id="", requested_at__lt=cutoff).order_by("pk"):
+        try:
+            sent += bool(send(job))
+        except JobNotSent:
+            break
+    return sent

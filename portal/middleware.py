@@ -92,8 +92,13 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        from portal.jobs import JobNotSent
         from portal.pdf import PdfUnavailable
 
+        if isinstance(exception, JobNotSent):
+            # The request's writes are committed (the job row exists); only its hand-over to the worker failed.
+            logger.error("File d'attente indisponible pendant %s %s : %s", request.method, request.path, exception)
+            return render(request, "503.html", status=503, context={"reason": "queued"})
         if isinstance(exception, PdfUnavailable):
             logger.error("PDF impossible pendant %s %s : %s", request.method, request.path, exception)
             return render(request, "503.html", status=503, context={"reason": "pdf"})

@@ -13,7 +13,7 @@ from funding.periods import Period
 from funding.services.statements import statements_compute, statements_issue
 from portal.access import get_scope
 from portal.errors import ApplicationError
-from portal.jobs import JobStatus
+from portal.jobs import JobStatus, job_send, jobs_resend_unsent
 from portal.roles import Role
 
 
@@ -46,6 +46,8 @@ def computation_run_start(
         status__in=[JobStatus.QUEUED, JobStatus.RUNNING],
     ).first()
     if pending:
+        if not pending.task_id:  # created while the broker was down: this click sends it
+            _send_on_commit(pending)
         return pending
     run = ComputationRun.objects.create(
         region=region,
@@ -55,10 +57,25 @@ def computation_run_start(
         expected_digest=expected_digest,
         requested_by=by,
     )
+    _send_on_commit(run)
+    return run
+
+
+def _send(run: ComputationRun) -> bool:
     from funding.tasks.statements import compute_statements as compute_statements_task
 
-    compute_statements_task.delay_on_commit(region.code, str(period), run_id=run.pk)
-    return run
+    return job_send(run, compute_statements_task, run.region.code, str(run.period), run_id=run.pk)
+
+
+def _send_on_commit(run: ComputationRun) -> None:
+    """The task goes to the broker after the commit; if the broker is down the run stays queued and unsent
+    (``JobNotSent`` gives the officer a 503 page saying so), and ``computation_runs_resend`` sends it later."""
+    transaction.on_commit(lambda: _send(run))
+
+
+def computation_runs_resend() -> int:
+    """The beat sweep: send the runs created while the broker was down. Returns how many went out."""
+    return jobs_resend_unsent(ComputationRun.objects.select_related("region"), _send)
 
 
 def computation_run_execute(*, run: ComputationRun, today: datetime.date | None = None) -> ComputationRun:

@@ -68,3 +68,11 @@ def compute_statements(self, region: str, period: str, run_id: int | None = None
         run.save(update_fields=["task_id"])
     run = computation_run_execute(run=run)
     return {"run_id": run.pk, "status": run.status, **run.summary}
+
+
+@shared_task(name="funding.computation_runs_resend", acks_late=True)
+def computation_runs_resend() -> int:
+    """Send the computation runs created while the broker was down (every minute, from beat)."""
+    from funding.services.statement_runs import computation_runs_resend as resend
+
+    return resend()

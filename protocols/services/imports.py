@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from portal.access import get_scope
 from portal.errors import ApplicationError
-from portal.jobs import JobStatus
+from portal.jobs import JobStatus, job_send, job_send_on_commit, jobs_resend_unsent
 from portal.models import Structure, User
 from portal.roles import Role
 from portal.uploads import safe_display_name
@@ -319,6 +319,21 @@ def _insert(values: list[tuple]) -> None:
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", adapted[start : start + WRITE_BATCH_SIZE]
             )
+
+
+def import_batch_send_on_commit(batch: ImportBatch) -> None:
+    """Queue a large batch for the worker once the transaction commits (see ``portal.jobs.job_send``)."""
+    from protocols.tasks.interventions import import_interventions_task
+
+    job_send_on_commit(batch, import_interventions_task, batch.pk)
+
+
+def import_batches_resend() -> int:
+    """The beat sweep: send the batches created while the broker was down."""
+    from protocols.tasks.interventions import import_interventions_task
+
+    pending = ImportBatch.objects.filter(outcome=ImportBatch.Outcome.PENDING)
+    return jobs_resend_unsent(pending, lambda batch: job_send(batch, import_interventions_task, batch.pk))
 
 
 def import_structures_for(user: User):

@@ -9,3 +9,11 @@ def import_interventions_task(batch_id: int) -> None:
     from protocols.services.imports import import_batch_run
 
     import_batch_run(batch_id=batch_id)
+
+
+@shared_task(name="protocols.import_batches_resend", acks_late=True)
+def import_batches_resend() -> int:
+    """Send the import batches created while the broker was down (every minute, from beat)."""
+    from protocols.services.imports import import_batches_resend as resend
+
+    return resend()

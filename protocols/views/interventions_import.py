@@ -14,7 +14,6 @@ from protocols.imports import files
 from protocols.imports.columns import COLUMNS
 from protocols.models import ImportBatch
 from protocols.services import imports as services
-from protocols.tasks.interventions import import_interventions_task
 
 PAGE_SIZE = 20
 ERRORS_SHOWN = 100
@@ -46,7 +45,7 @@ def import_list(request):
                 if batch.file.size <= services.import_sync_max_bytes():
                     services.import_batch_run(batch_id=batch.pk)
                 else:
-                    import_interventions_task.delay_on_commit(batch.pk)
+                    services.import_batch_send_on_commit(batch)
             return redirect("protocols:import_detail", import_batch_id=batch.pk)
     batches = (
         ImportBatch.objects.visible_to(request.user, roles=[Role.COORDINATOR])
