@@ -83,6 +83,8 @@ def prefork_worker(**env_overrides):
             f"{database['NAME']}"
         ),
         "DB_LOCK_TIMEOUT_MS": "60000",
+        # The test settings put uploads under VAR_DIR/media: the worker must read the files this test stored.
+        "VAR_DIR": str(Path(settings.MEDIA_ROOT).parent),
         **env_overrides,
     }
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
