@@ -84,9 +84,34 @@ def _open_csv(text: str) -> Table:
     )
 
 
+# A reporting table's XML compresses some 10 to 30 times; a "zip bomb" a thousand times. Both limits are read from
+# the archive's directory before anything is decompressed (openpyxl would inflate it all in memory).
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECKED_ABOVE = 1024 * 1024
+
+
+def check_archive_sizes(archive: zipfile.ZipFile) -> None:
+    """Refuse an archive that would inflate beyond reason, before reading any of its members."""
+    total = 0
+    for member in archive.infolist():
+        total += member.file_size
+        compressed = max(member.compress_size, 1)
+        if member.file_size > RATIO_CHECKED_ABOVE and member.file_size / compressed > MAX_COMPRESSION_RATIO:
+            raise UnreadableFile(
+                "Ce classeur XLSX a été refusé : son contenu compressé est anormal (archive piégée ou endommagée)."
+            )
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise UnreadableFile(
+            "Ce classeur XLSX a été refusé : une fois décompressé, il dépasserait "
+            f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} Mo. Enregistrez-le en CSV ou découpez-le."
+        )
+
+
 def _open_xlsx(content: bytes) -> Table:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
+        check_archive_sizes(archive)
         sheet = open_fast(archive)
     except zipfile.BadZipFile as error:
         raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error

@@ -44,7 +44,9 @@ def _lock_row(model, pk) -> psycopg.Connection:
     """Another session takes the row's lock and keeps it until ``rollback()``."""
     database = connection.settings_dict
     holder = psycopg.connect(
-        host=database["HOST"] or "127.0.0.1", port=database["PORT"] or 5432, user=database["USER"],
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+        user=database["USER"],
         dbname=database["NAME"],
     )
     holder.execute(f"SELECT 1 FROM {model._meta.db_table} WHERE id = %s FOR UPDATE", [pk])
@@ -132,7 +134,10 @@ def test_an_import_killed_mid_task_finishes_like_an_uninterrupted_import(worker)
     reference, interrupted = build_world(), build_world()
     uninterrupted = import_batch_run(
         batch_id=import_batch_create_from_bytes(
-            structure=reference.structure, content=_import_rows(reference, rows), name="r.csv", by=reference.coordinator
+            structure=reference.structure,
+            content=_import_rows(reference, rows),
+            name="r.csv",
+            by=reference.coordinator,
         ).pk
     )
     batch = import_batch_create_from_bytes(
