@@ -68,7 +68,7 @@ class BackgroundJob(models.Model):
 
 class JobNotSent(Exception):
     """The broker could not take the job's task: the job is saved, still queued and unsent, and goes out with the
-    next sweep (``jobs_resend_unsent``) or the next click. Rendered as a 503 page by ``ServiceUnavailableMiddleware``."""
+    next sweep (``jobs_resend_unsent``) or the next click. ``ServiceUnavailableMiddleware`` renders it as a 503."""
 
 
 def _broker_errors() -> tuple:
