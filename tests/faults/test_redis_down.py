@@ -4,6 +4,7 @@ back the run goes out (beat sweep) and a real worker computes it exactly once.""
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from config.celery import app as celery_app
@@ -12,9 +13,18 @@ from funding.periods import Period
 from funding.services.statement_runs import computation_runs_resend
 from portal.jobs import JobStatus
 from portal.roles import Role
-from tests.faults.services import RedisServer, point_celery_at, prefork_worker, wait_for
+from protocols.models import ImportBatch
+from protocols.services.imports import import_batches_resend
+from tests.faults.services import RedisServer, free_port, point_celery_at, prefork_worker, wait_for
+from tests.funding.eligibility_world import build_world
 from tests.funding.statement_scenarios import GrantScenario
 from tests.portal.factories import agent_of
+from tests.protocols.import_files import csv_bytes, row_for
+
+
+@pytest.fixture
+def world():
+    return build_world()
 
 
 @pytest.fixture
@@ -81,3 +91,51 @@ def test_a_computation_asked_while_redis_is_down_runs_once_when_it_is_back(clien
     assert ComputationRun.objects.count() == 1
     statement = Statement.objects.get()
     assert (statement.eligible_count, statement.total_amount) == (4, 100)
+
+
+def test_a_click_once_redis_is_back_sends_the_waiting_run_instead_of_a_new_one(
+    client, django_capture_on_commit_callbacks
+):
+    """Tasks run inline here (eager): what matters is that the click sends the unsent run, and only that one."""
+    period = Period.last_ended()
+    scenario = GrantScenario(starts_on=period.start - datetime.timedelta(days=400))
+    scenario.add(period.start + datetime.timedelta(days=10), 2)
+    officer = agent_of(scenario.region, Role.FINANCE_OFFICER)
+    waiting = ComputationRun.objects.create(
+        region=scenario.region, year=period.year, half=period.half, requested_by=officer
+    )
+    client.force_login(officer)
+    form = {"region": scenario.region.pk, "period": str(period)}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("funding:statement_compute"), form)
+    assert response.url == reverse("funding:computation_run_detail", kwargs={"computation_run_id": waiting.pk})
+    waiting.refresh_from_db()
+    assert waiting.status == JobStatus.DONE and waiting.task_id
+    assert ComputationRun.objects.count() == 1
+
+
+def test_a_large_import_uploaded_while_the_broker_is_down_waits_for_the_sweep(
+    transactional_db, client, settings, world
+):
+    """A real commit (``transactional_db``): the send fails after it, inside the request, as in production."""
+    settings.INTERVENTION_IMPORT_SYNC_MAX_BYTES = 10  # this file goes to the worker
+    content = csv_bytes([row_for(world, "15/04/2025", "EP-1"), row_for(world, "16/04/2025", "EP-2")])
+    client.force_login(world.coordinator)
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there: a real refused connection
+    celery_app.conf.task_always_eager = False
+    point_celery_at(dead)
+    try:
+        upload = SimpleUploadedFile("tableau.csv", content, content_type="text/csv")
+        response = client.post(reverse("protocols:import_list"), {"structure": world.structure.pk, "file": upload})
+    finally:
+        celery_app.conf.task_always_eager = True
+        point_celery_at(settings.CELERY_BROKER_URL)
+    assert response.status_code == 503 and "Votre demande est enregistrée" in response.content.decode()
+    batch = ImportBatch.objects.get()
+    assert (batch.outcome, batch.status, batch.task_id) == ("pending", JobStatus.QUEUED, "")
+    assert import_batches_resend() == 0  # too recent: it may still be on its way
+    ImportBatch.objects.update(requested_at=batch.requested_at - datetime.timedelta(minutes=1))
+    assert import_batches_resend() == 1  # eager here: the import runs inline
+    batch.refresh_from_db()
+    assert (batch.outcome, batch.created_count) == ("imported", 2)
+    assert import_batches_resend() == 0
