@@ -63,6 +63,13 @@ class FundingConfig(AppConfig):
             order=60,
             group="Interventions",
         )
+        navigation.register(
+            "Éligibilité de mes interventions",
+            "funding:intervention_list",
+            {Role.PROFESSIONAL},
+            order=61,
+            group="Interventions",
+        )
 
         # The protocols layer tells funding what changed (signal) and asks it whether an intervention is locked
         # by an issued statement (registry): funding answers without protocols importing it.

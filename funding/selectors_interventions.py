@@ -17,7 +17,9 @@ from portal.roles import AGENCY_ROLES, Role
 from protocols.imports import columns as c
 from protocols.models import Intervention, Protocol
 
-VIEW_ROLES = frozenset({Role.COORDINATOR, Role.SUPERADMIN, *AGENCY_ROLES})
+# A professional follows the eligibility of the interventions they performed or supervised (``visible_to`` keeps them
+# to those): which are excluded, and why.
+VIEW_ROLES = frozenset({Role.COORDINATOR, Role.PROFESSIONAL, Role.SUPERADMIN, *AGENCY_ROLES})
 ELIGIBLE, EXCLUDED, PENDING = "eligible", "exclue", "en_calcul"
 STATUS_CHOICES = [(ELIGIBLE, "Éligible"), (EXCLUDED, "Exclue")]
 
@@ -83,7 +85,8 @@ class InterventionFilters:
 
 
 def interventions_for(user):
-    """The active interventions ``user`` follows: their structures' (coordinator) or their region's (ARS)."""
+    """The active interventions ``user`` follows: their structures' (coordinator), their own (professional) or their
+    region's (ARS)."""
     return Intervention.objects.visible_to(user, roles=VIEW_ROLES).active()
 
 

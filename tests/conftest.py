@@ -48,3 +48,12 @@ def live_demo(transactional_db, live_server):
 
     call_command("seed_demo", quiet_accounts=True)
     return live_server
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker on the real Redis for this test (eager mode off): see ``tests/workers.py``."""
+    from tests.workers import celery_worker_on_redis
+
+    with celery_worker_on_redis() as worker:
+        yield worker

@@ -66,3 +66,10 @@ def open_menu_entry(page: Page, label: str) -> None:
         hidden = page.get_by_role("link", name=label, exact=True, include_hidden=True)  # relative to each item
         navigation.locator(".fr-nav__item", has=hidden).locator(".fr-nav__btn").click()
     link.click()
+
+
+def expect_screenshots(*names: str, since: float) -> None:
+    """The journey's key pages were saved, by this run (not left over from an earlier one)."""
+    for name in names:
+        path = SCREENSHOTS / f"{name}.png"
+        assert path.exists() and path.stat().st_mtime >= since and path.stat().st_size > 0, f"capture absente : {path}"

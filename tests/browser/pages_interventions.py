@@ -33,6 +33,10 @@ class InterventionForm:
     def save(self) -> None:
         self.page.get_by_role("button", name="Enregistrer", exact=True).click()
 
+    def save_and_log_another(self) -> None:
+        self.page.get_by_role("button", name="Enregistrer et en saisir une autre").click()
+        expect(self.page.get_by_role("heading", name="Saisir une intervention")).to_be_visible()
+
 
 class ImportPage:
     def __init__(self, page: Page):

@@ -1,42 +1,67 @@
-"""A delegate logs an intervention (htmx tells her the date is before her training, she corrects it); a coordinator
-imports a reporting table with one bad row, reads the error report, fixes the file and imports it again."""
+"""A professional of the demo logs interventions (htmx tells him a date is before his training; a second act on the
+same episode is a duplicate) and reads which of his interventions are excluded and why; a coordinator imports a
+reporting table with one bad row (the import runs on a real Celery worker), reads the error report, fixes the file
+and imports it again."""
 
 import datetime
+import time
 
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from protocols.models import Intervention
-from tests.browser.pages import log_in, screenshot
+from tests.browser.pages import expect_screenshots, log_in, open_menu_entry, screenshot
 from tests.browser.pages_interventions import ImportPage, InterventionForm
 from tests.funding.eligibility_world import build_world
 from tests.protocols.import_files import csv_bytes, row_for
 
 
-def test_a_delegate_logs_an_intervention(page: Page, live_server):
-    world = build_world()
-    log_in(page, live_server.url, world.delegate.user.email)
+def test_a_professional_logs_interventions_and_sees_which_are_excluded_and_why(page: Page, live_demo, celery_worker):
+    """Hugo Petit, nurse of the MSP des Oliviers in the demo (in the team from 1 May 2025, trained on 1 June)."""
+    started = time.time()
+    today, yesterday = timezone.localdate(), timezone.localdate() - datetime.timedelta(days=1)
+    log_in(page, live_demo.url, "ide2.msp@demo.fr")
     form = InterventionForm(page).open_from_menu()
-    expect(form.date).to_have_value(timezone.localdate().isoformat())  # today, prefilled
+    expect(form.date).to_have_value(today.isoformat())  # today, prefilled
 
-    form.date.fill("2025-03-05")  # before the end of her training: htmx says so at once
-    expect(form.fields).to_contain_text("n'était pas terminée le 05/03/2025 (terminée le 10/03/2025)")
+    form.date.fill("2025-05-20")  # before the end of his training: htmx says so at once, nothing is saved
+    expect(form.fields).to_contain_text("n'était pas terminée le 20/05/2025 (terminée le 01/06/2025)")
     screenshot(page, "intervention-saisie-erreur")
-    assert not Intervention.objects.exists()
-
-    form.date.fill(timezone.localdate().isoformat())
+    form.date.fill(yesterday.isoformat())
     expect(form.fields).not_to_contain_text("n'était pas terminée")
-    form.episode.fill("EP-2026-0001")
+    form.episode.fill("EP-PARCOURS-0001")
+    form.save_and_log_another()
+    expect(page.get_by_role("status")).to_contain_text("EP-PARCOURS-0001) enregistrée")
+
+    # The same episode again, today: saved, but he is told it will not be paid twice.
+    form.episode.fill("EP-PARCOURS-0001")
     form.save()
-    expect(page.get_by_role("status")).to_contain_text("EP-2026-0001) enregistrée")
+    expect(page.get_by_text("ne sera pas payée une seconde fois (doublon)")).to_be_visible()
     table = page.get_by_test_id("my-interventions")
-    expect(table).to_contain_text("EP-2026-0001")
-    expect(table).to_contain_text(world.delegant.user.get_full_name())
+    expect(table.get_by_role("row").filter(has_text="EP-PARCOURS-0001")).to_have_count(2)
     screenshot(page, "intervention-mes-interventions")
-    assert Intervention.objects.get().eligibility.is_eligible
+
+    # His eligibility page: the first act is paid, the second is a duplicate, the demo's May 2025 acts predate
+    # the end of his training.
+    open_menu_entry(page, "Éligibilité de mes interventions")
+    listing = page.get_by_test_id("intervention-list")
+    logged = listing.get_by_role("row").filter(has_text="EP-PARCOURS-0001")
+    expect(logged.filter(has_text=yesterday.strftime("%d/%m/%Y"))).to_contain_text("Éligible")
+    expect(logged.filter(has_text=today.strftime("%d/%m/%Y"))).to_contain_text("Doublon d'un épisode déjà compté")
+    page.get_by_label("Statut").select_option(label="Exclue")
+    page.get_by_role("button", name="Filtrer").click()
+    expect(listing).to_contain_text("Formation du délégué non terminée à cette date")
+    expect(listing.get_by_text("Éligible", exact=True)).to_have_count(0)
+    screenshot(page, "intervention-exclusions-motifs")
+    assert "Paul Durand" in listing.inner_text()  # his delegant, and nobody else's acts
+    mine = Intervention.objects.filter(delegate__user__email="ide2.msp@demo.fr", episode_reference="EP-PARCOURS-0001")
+    assert sorted(mine.values_list("eligibility__reason", flat=True)) == ["", "doublon"]
+    expect_screenshots(
+        "intervention-saisie-erreur", "intervention-mes-interventions", "intervention-exclusions-motifs", since=started
+    )
 
 
-def test_a_coordinator_fixes_a_refused_file_and_imports_it_again(page: Page, live_server):
+def test_a_coordinator_fixes_a_refused_file_and_imports_it_again(page: Page, live_server, celery_worker):
     world = build_world()
     good = [row_for(world, "15/04/2025", "EP-2025-0101"), row_for(world, "16/04/2025", "EP-2025-0102")]
     bad = [good[0], {**good[1], "delegant_identifiant": "10000000999"}]

@@ -2,13 +2,10 @@
 interventions area would have computed it, and shortcuts to compute and issue a region's period."""
 
 import datetime
-from contextlib import contextmanager
 from decimal import Decimal
 
-from celery.contrib.testing.worker import start_worker
 from django.db import transaction
 
-from config.celery import app as celery_app
 from funding.models import InterventionEligibility, Statement
 from funding.periods import Period
 from funding.services.statements import statements_compute, statements_issue
@@ -73,16 +70,3 @@ def lines_of(statement: Statement) -> list[tuple]:
         (line.kind, line.year, line.eligible_count, line.added_count, line.removed_count, line.amount)
         for line in statement.lines.order_by("kind", "year")
     ]
-
-
-@contextmanager
-def celery_worker_on_redis():
-    """A real Celery worker thread consuming this worktree's CELERY_QUEUE on Redis (tests are eager otherwise).
-    Use it from a fixture that also requests ``transactional_db``: the worker reads committed rows."""
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()
-    try:
-        with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING") as worker:
-            yield worker
-    finally:
-        celery_app.conf.task_always_eager = True

@@ -14,14 +14,13 @@ from funding.services.statement_runs import computation_run_start
 from funding.services.statements import lock_region_period
 from portal.jobs import JobStatus
 from portal.roles import Role
-from tests.funding.statement_scenarios import GrantScenario, celery_worker_on_redis
+from tests.funding.statement_scenarios import GrantScenario
 from tests.portal.factories import agent_of
 
 
 @pytest.fixture
-def redis_worker(transactional_db):
-    with celery_worker_on_redis() as worker:
-        yield worker
+def redis_worker(celery_worker):
+    return celery_worker
 
 
 def _wait_until_finished(run: ComputationRun, timeout=40) -> ComputationRun:

@@ -3,7 +3,6 @@ the management command."""
 
 import csv
 import io
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,6 +17,7 @@ from protocols.imports.validation import RowChecker
 from protocols.models import ImportBatch, Intervention
 from tests.funding.eligibility_world import build_world
 from tests.protocols.import_files import csv_bytes, row_for
+from tests.workers import wait_for
 
 
 @pytest.fixture
@@ -151,11 +151,8 @@ def test_the_command_reports_errors_and_fails(world, tmp_path, capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_import_task_runs_on_a_real_worker(world, settings):
+def test_the_import_task_runs_on_a_real_worker(world, celery_worker, settings):
     """A real worker thread consumes our queue on the Redis of ``REDIS_URL``: nothing is mocked."""
-    from celery.contrib.testing.worker import start_worker
-
-    from config.celery import app
     from protocols.services.imports import import_batch_create_from_bytes
     from protocols.tasks.interventions import import_interventions_task
 
@@ -163,15 +160,8 @@ def test_the_import_task_runs_on_a_real_worker(world, settings):
     batch = import_batch_create_from_bytes(
         structure=world.structure, content=csv_bytes(rows), name="r.csv", by=world.coordinator
     )
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, perform_ping_check=False, queues=[settings.CELERY_TASK_DEFAULT_QUEUE]):
-            import_interventions_task.delay(batch.pk)
-            deadline = time.monotonic() + 30
-            while not ImportBatch.objects.get(pk=batch.pk).is_finished and time.monotonic() < deadline:
-                time.sleep(0.1)
-    finally:
-        app.conf.task_always_eager = True
+    import_interventions_task.delay(batch.pk)
+    wait_for(lambda: ImportBatch.objects.get(pk=batch.pk).is_finished, what="the import")
     batch.refresh_from_db()
     assert (batch.status, batch.outcome, batch.created_count, batch.processed) == (JobStatus.DONE, "imported", 50, 50)
     assert Intervention.objects.filter(import_batch=batch).count() == 50
