@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
+from django.db import transaction
 
 TTL = 15 * 60  # seconds; the upper bound of staleness for changes no signal announces
 STAMP_KEY = "dashboards:stamp:{}"
@@ -53,10 +54,12 @@ def on_statements_changed(sender, region_ids, **kwargs) -> None:
 
 
 def on_eligibility_inputs_changed(sender, protocol_id, **kwargs) -> None:
+    """Sent inside the protocols service's transaction for interventions: bump once it commits (funding's receiver
+    has recomputed the eligibility in that same transaction)."""
     from protocols.models import Protocol
 
-    region_ids = Protocol.objects.filter(pk=protocol_id).values_list("structure__region_id", flat=True)
-    bump(list(region_ids))
+    region_ids = list(Protocol.objects.filter(pk=protocol_id).values_list("structure__region_id", flat=True))
+    transaction.on_commit(lambda: bump(region_ids))
 
 
 def connect() -> None:
