@@ -27,11 +27,7 @@ def home(request):
         "missing_identity": scope.has_role("professional")
         and not Professional.objects.filter(user=request.user).exists(),
     }
-    context["dashboard_links"] = [
-        (label, url_name)
-        for label, url_name, roles in DASHBOARDS
-        if scope.has_role(*roles)
-    ]
+    context["dashboard_links"] = [(label, url_name) for label, url_name, roles in DASHBOARDS if scope.has_role(*roles)]
     if scope.has_role(Role.COORDINATOR):
         context.update(_coordinator_blocks(request.user))
     return render(request, "reporting/home.html", context)

@@ -15,6 +15,7 @@ from tests.funding.statement_scenarios import GrantScenario, compute
 from tests.portal.factories import StructureFactory, agent_of
 
 D = datetime.date
+END_OF_SEPTEMBER = D(2025, 9, 30)
 
 
 def scenario_in(wave, departement="13", **grant_kwargs) -> GrantScenario:
@@ -52,7 +53,7 @@ def pay(statement: Statement, amount: str, reference="OP-1"):
     )
 
 
-def report(grant, *, year=2025, half=1, state=ReportState.DRAFT, due_on=D(2025, 9, 30)) -> BiannualReport:
+def report(grant, *, year=2025, half=1, state=ReportState.DRAFT, due_on=END_OF_SEPTEMBER) -> BiannualReport:
     submitted = state not in (ReportState.TODO, ReportState.DRAFT)
     return BiannualReport.objects.create(
         grant=grant,
