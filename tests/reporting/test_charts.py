@@ -157,3 +157,11 @@ def test_chart_ids_are_stable_and_distinct():
     assert a.id == bar_chart(title="a", labels=["x"], series=[Series("s", [1])]).id
     assert a.id != bar_chart(title="b", labels=["x"], series=[Series("s", [1])]).id
     assert bar_chart(title="a", labels=["x"], series=[], chart_id="mine").id == "mine"
+
+
+def test_long_labels_are_shortened_in_the_drawing_only():
+    long = "AMI protocoles de coopération locaux de la région Provence-Alpes-Côte d'Azur 2025"
+    chart = bar_chart(title="t", labels=[long, "b", "c", "d", "e", "f"], series=[Series("s", [1, 2, 3, 4, 5, 6])])
+    texts = [t.text for t in parse(chart).iter(f"{SVG}text")]
+    assert long not in texts and any(t and t.startswith("AMI proto") and t.endswith("…") for t in texts)
+    assert chart.rows[0][0] == long
