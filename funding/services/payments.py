@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from funding.models import Payment, Statement
+from funding.signals import announce_statements_changed
 from portal.access import get_scope
 from portal.errors import ApplicationError
 from portal.roles import Role
@@ -60,4 +61,5 @@ def payment_record(
     )
     payment.full_clean()
     payment.save()
+    announce_statements_changed([statement.grant.structure.region_id])
     return payment

@@ -32,6 +32,7 @@ from funding.models import (
 from funding.periods import Period
 from funding.services import statement_counts, statement_sql
 from funding.services.statement_rules import StatementFigures, YearCounts, statement_figures
+from funding.signals import announce_statements_changed
 from portal.errors import ApplicationError
 
 ProgressCallback = Callable[[int, int], None]
@@ -171,6 +172,7 @@ def statements_compute(
     _write_drafts(drafts, figures_by_grant, now=now)
     result.drafts = sorted(drafts, key=lambda s: s.reference)
     result.figures = {s.pk: figures_by_grant[s.grant_id] for s in result.drafts}
+    announce_statements_changed([region.pk])
     _report(on_progress, total, total)
     return result
 
@@ -355,6 +357,7 @@ def statements_issue(*, result: ComputationResult, by=None, today: datetime.date
         default_date=now,
     )
     result.issued = len(drafts)
+    announce_statements_changed([result.region_id])
     return result.issued
 
 

@@ -5,6 +5,12 @@ from portal.access import get_scope
 from portal.models import Invitation, Professional, Region, Structure
 from portal.roles import Role
 
+# The dashboards linked from the home page, by the roles that open them (see reporting.views.dashboards).
+DASHBOARDS = [
+    ("Mon tableau de bord", "dashboard", (Role.COORDINATOR, Role.PROFESSIONAL)),
+    ("Tableau de bord de l'ARS", "agency_dashboard", (Role.INSTRUCTOR, Role.FINANCE_OFFICER)),
+]
+
 
 def home(request):
     """One home page; each role the user holds adds its block of "what to do next"."""
@@ -21,6 +27,7 @@ def home(request):
         "missing_identity": scope.has_role("professional")
         and not Professional.objects.filter(user=request.user).exists(),
     }
+    context["dashboard_links"] = [(label, url_name) for label, url_name, roles in DASHBOARDS if scope.has_role(*roles)]
     if scope.has_role(Role.COORDINATOR):
         context.update(_coordinator_blocks(request.user))
     return render(request, "reporting/home.html", context)

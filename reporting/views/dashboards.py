@@ -1,0 +1,63 @@
+"""The dashboards: one page for structure roles (coordinator, professional), one for ARS staff. Thin views: the
+figures come from ``reporting.dashboards`` (scoped by ``visible_to``, heavy aggregates cached)."""
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from portal.access import get_scope
+from portal.decorators import role_required
+from portal.models import Structure
+from portal.roles import Role
+from reporting.dashboards import agency, structure
+from reporting.forms import AgencyFilterForm, PeriodFilterForm
+
+
+@role_required(Role.COORDINATOR, Role.PROFESSIONAL)
+@require_GET
+def dashboard(request):
+    """ "Mon tableau de bord": a block per structure role the user holds."""
+    user, today = request.user, timezone.localdate()
+    form = PeriodFilterForm(request.GET or None)
+    period = form.period
+    scope = get_scope(user)
+    context = {"form": form, "period": period, "today": today}
+    if scope.has_role(Role.COORDINATOR):
+        grants = structure.coordinator_grants(user, today)
+        region_ids = sorted(
+            set(Structure.objects.visible_to(user, roles=structure.COORDINATOR).values_list("region_id", flat=True))
+        )
+        context["coordinator"] = {
+            "grants": structure.cap_consumption(grants, period.year, region_ids),
+            "activity": structure.activity(user, period, region_ids),
+            "exclusions": structure.exclusions_to_fix(user),
+            "reports": structure.open_reports(user),
+        }
+    if scope.has_role(Role.PROFESSIONAL):
+        context["professional"] = {
+            "activity": structure.professional_activity(user, today),
+            "trainings": structure.professional_trainings(user),
+            "documents": structure.professional_documents(user),
+        }
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "reporting/dashboard.html", context, status=status)
+
+
+@role_required(*agency.AGENCY_DASHBOARD_ROLES)
+@require_GET
+def agency_dashboard(request):
+    user, today = request.user, timezone.localdate()
+    form = AgencyFilterForm(request.GET or None, **agency.filter_choices(user))
+    filters = agency.AgencyFilters(**form.values())
+    context = {
+        "form": form,
+        "filters": filters,
+        "today": today,
+        "funnel": agency.funnel(user, filters),
+        "interventions": agency.interventions_chart(user, filters),
+        "money": agency.money(user, filters),
+        "late_reports": agency.late_reports(user, filters, today),
+        "adverse_events": agency.open_adverse_events(user, filters),
+    }
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "reporting/agency_dashboard.html", context, status=status)
