@@ -10,3 +10,8 @@ class ReportingConfig(AppConfig):
         from portal.roles import Role
 
         navigation.register("Journal", "audit_log", {Role.REGION_ADMIN}, order=95, group="Administration")
+        # Biannual reports: the coordinator writes them, the ARS reviews and consolidates them.
+        agency = {Role.INSTRUCTOR, Role.FINANCE_OFFICER, Role.REGION_ADMIN}
+        navigation.register("Rapports semestriels", "report_list", {Role.COORDINATOR}, order=56, group="Financement")
+        navigation.register("Rapports des structures", "report_agency_list", agency, order=57, group="Financement")
+        navigation.register("Consolidations régionales", "consolidation_list", agency, order=58, group="Financement")

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from reporting import urls_reports
 from reporting.views import audit, home
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("ars/journal/", audit.audit_log, name="audit_log"),
+    *urls_reports.urlpatterns,
 ]
