@@ -30,6 +30,9 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (S.SUBMITTED, S.ACCEPTED): frozenset({Role.INSTRUCTOR}),
 }
 STRUCTURE_SIDE = frozenset({Role.COORDINATOR})
+# States whose PDF is rendered in the background as soon as they are reached (the document the ARS and the
+# structure exchange); a draft changes at every keystroke, its PDF is rendered when someone downloads it.
+PDF_STATES = frozenset({S.SUBMITTED, S.CHANGES_REQUESTED, S.ACCEPTED})
 TEXT_SECTIONS = ("use_of_funds", "sharing", "difficulties", "next_steps")
 SECTION_LABELS = {
     "use_of_funds": "Utilisation des fonds",
@@ -89,7 +92,8 @@ def report_transition(
     ReportTransition.objects.create(
         report=locked, from_state=from_state, to_state=to_state, by=by, at=at or timezone.now(), comment=comment
     )
-    _queue_pdf(locked)
+    if to_state in PDF_STATES:
+        _queue_pdf(locked)
     return locked
 
 
@@ -179,8 +183,6 @@ def report_save_draft(*, report: BiannualReport, by, **sections) -> BiannualRepo
         locked.save(update_fields=changed)
     if locked.state == S.TODO:
         locked = report_transition(report=locked, to_state=S.DRAFT, by=by)
-    elif changed:
-        _queue_pdf(locked)
     return locked
 
 

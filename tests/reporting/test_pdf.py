@@ -67,10 +67,13 @@ def test_the_pdf_is_cached_and_rendered_again_only_when_the_report_changes(world
         assert "Seconde version" in _text(stored.read())
 
 
-def test_each_change_queues_the_pdf_task(world, django_capture_on_commit_callbacks):
+def test_submission_queues_the_pdf_task_a_draft_save_does_not(world, django_capture_on_commit_callbacks):
     (report,) = world.open()
     with django_capture_on_commit_callbacks(execute=True):
-        report_save_draft(report=report, by=world.coordinator, use_of_funds="Texte")
+        report = report_save_draft(report=report, by=world.coordinator, **WRITTEN)
+    assert not BiannualReport.objects.get(pk=report.pk).pdf  # rendered on download only
+    with django_capture_on_commit_callbacks(execute=True):
+        report_submit(report=report, by=world.coordinator, sworn_statement=True)
     stored = BiannualReport.objects.get(pk=report.pk)
     assert stored.pdf and stored.pdf_source_hash == source_hash(stored)
 
