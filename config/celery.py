@@ -30,4 +30,17 @@ app.conf.beat_schedule = {
         "task": "funding.grants_sync_states",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Biannual reports: opened when a half-year ends, reminders before the due date, overdue notices to the ARS.
+    "reports-open-half-yearly": {
+        "task": "reporting.open_reports",
+        "schedule": crontab(minute=30, hour=6, day_of_month=1, month_of_year="1,7"),
+    },
+    "reports-reminders-daily": {
+        "task": "reporting.report_reminders",
+        "schedule": crontab(minute=0, hour=8),
+    },
+    "reports-overdue-daily": {
+        "task": "reporting.reports_overdue",
+        "schedule": crontab(minute=15, hour=8),
+    },
 }

@@ -14,3 +14,8 @@ class ReportingConfig(AppConfig):
         navigation.register("Tableau de bord", "dashboard", {Role.COORDINATOR, Role.PROFESSIONAL}, order=5)
         navigation.register("Tableau de bord", "agency_dashboard", {Role.INSTRUCTOR, Role.FINANCE_OFFICER}, order=5)
         cache.connect()
+        # Biannual reports: the coordinator writes them, the ARS reviews and consolidates them.
+        agency = {Role.INSTRUCTOR, Role.FINANCE_OFFICER, Role.REGION_ADMIN}
+        navigation.register("Rapports semestriels", "report_list", {Role.COORDINATOR}, order=56, group="Financement")
+        navigation.register("Rapports des structures", "report_agency_list", agency, order=57, group="Financement")
+        navigation.register("Consolidations régionales", "consolidation_list", agency, order=58, group="Financement")

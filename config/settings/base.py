@@ -234,6 +234,11 @@ STORAGES = {
     },
 }
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
+# Biannual reports (reporting): due this many days after they open (1 January, 1 July); coordinators are reminded
+# once when the due date is this many days away or less.
+REPORT_DUE_DAYS = env_int("REPORT_DUE_DAYS", 30)
+REPORT_REMINDER_DAYS = env_int("REPORT_REMINDER_DAYS", 7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

@@ -1,3 +1,17 @@
-from reporting.models.report import BiannualReport, ConsolidatedReport, ReportState
+from reporting.models.report import (
+    EDITABLE_STATES,
+    PENDING_STATES,
+    BiannualReport,
+    ConsolidatedReport,
+    ReportState,
+    ReportTransition,
+)
 
-__all__ = ["BiannualReport", "ConsolidatedReport", "ReportState"]
+__all__ = [
+    "EDITABLE_STATES",
+    "PENDING_STATES",
+    "BiannualReport",
+    "ConsolidatedReport",
+    "ReportState",
+    "ReportTransition",
+]

@@ -10,7 +10,7 @@ from portal.decorators import role_required
 from portal.models import Structure
 from portal.roles import Role
 from reporting.dashboards import agency, structure
-from reporting.forms import AgencyFilterForm, PeriodFilterForm
+from reporting.dashboards.forms import AgencyFilterForm, PeriodFilterForm
 
 
 @role_required(Role.COORDINATOR, Role.PROFESSIONAL)

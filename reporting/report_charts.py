@@ -1,0 +1,43 @@
+"""The three charts of a report (monthly interventions, eligible vs excluded, cap consumption), built from its
+stored figures with ``reporting.charts`` (shared with the dashboards): the page and the PDF draw the same SVG."""
+
+from reporting.charts import Series, bar_chart, progress_chart
+
+
+def report_charts(figures: dict) -> list:
+    interventions = figures.get("interventions") or {}
+    monthly = interventions.get("monthly") or []
+    labels = [row["label"] for row in monthly]
+    charts = [
+        bar_chart(
+            title="Interventions par mois",
+            labels=labels,
+            series=[
+                Series("Éligibles", [row["eligible"] for row in monthly]),
+                Series("Exclues", [row["excluded"] for row in monthly]),
+            ],
+            stacked=True,
+            chart_id="chart-monthly",
+        ),
+        bar_chart(
+            title="Interventions éligibles et exclues par motif",
+            labels=["Éligibles", *[row["label"] for row in interventions.get("exclusions", [])]],
+            series=[
+                Series(
+                    "Interventions",
+                    [interventions.get("eligible", 0), *[row["count"] for row in interventions.get("exclusions", [])]],
+                )
+            ],
+            chart_id="chart-eligibility",
+        ),
+    ]
+    if figures.get("yearly_cap"):
+        charts.append(
+            progress_chart(
+                title=f"Plafond annuel {figures['period'][:4]} consommé",
+                value=figures.get("year_cumulative") or 0,
+                total=figures["yearly_cap"],
+                chart_id="chart-cap",
+            )
+        )
+    return charts

@@ -1,0 +1,1 @@
+"""Composed reads of the reporting layer: the figures of a report, the rows of a consolidation."""
