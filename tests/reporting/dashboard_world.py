@@ -62,4 +62,5 @@ def report(grant, *, year=2025, half=1, state=ReportState.DRAFT, due_on=END_OF_S
         state=state,
         due_on=due_on,
         submitted_at=datetime.datetime(2025, 9, 1, tzinfo=datetime.UTC) if submitted else None,
+        sworn_statement=submitted,
     )
