@@ -3,7 +3,7 @@ team's delegants, a professional's interventions)."""
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from portal.models import Professional, User
 from portal.roles import Role
@@ -40,11 +40,8 @@ def protocol_delegates(protocol: Protocol):
 
 def professional_interventions(user: User):
     """The active interventions a professional performed as delegate or supervised as delegant."""
-    return (
-        Intervention.objects.visible_to(user, roles=[Role.PROFESSIONAL])
-        .filter(Q(delegate__user=user) | Q(delegant__user=user))
-        .active()
-    )
+    # The professional's scope is exactly "as delegate or delegant" (InterventionQuerySet.scope_filter).
+    return Intervention.objects.visible_to(user, roles=[Role.PROFESSIONAL]).active()
 
 
 def episode_other_interventions(intervention: Intervention):

@@ -39,13 +39,16 @@ def _context(request, filters) -> dict:
 def intervention_overview(request):
     filters = selectors.InterventionFilters.from_query(request.GET)
     interventions = filters.apply(selectors.interventions_for(request.user))
-    page = Paginator(selectors.monthly_summary(interventions), SUMMARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = _context(request, filters)
+    # One aggregate query: its rows (a few per structure, protocol and month) are paged and summed in memory.
+    rows = selectors.monthly_summary(interventions, structures=context["structures"], protocols=context["protocols"])
+    page = Paginator(rows, SUMMARY_PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row["reasons"] = selectors.reasons_of(row)
     return render(
         request,
         "funding/interventions/overview.html",
-        {**_context(request, filters), "page": page, "totals": selectors.totals(interventions)},
+        {**context, "page": page, "totals": selectors.summary_totals(rows)},
     )
 
 

@@ -1,10 +1,11 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
 from portal.jobs import BackgroundJob
+from portal.models import Professional
 from portal.roles import Role
 from portal.uploads import private_upload_to
 from protocols.locks import is_locked_expression
@@ -26,8 +27,12 @@ class InterventionQuerySet(ScopedQuerySet):
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)
-        if scope.user_id and (roles is None or Role.PROFESSIONAL in roles):
-            condition |= Q(delegate__user_id=scope.user_id) | Q(delegant__user_id=scope.user_id)
+        # Only for users who hold the professional role: an OR on the delegate's user would otherwise keep an ARS
+        # agent's region-wide list from walking an index.
+        if scope.user_id and (roles is None or Role.PROFESSIONAL in roles) and scope.has_role(Role.PROFESSIONAL):
+            # IN (subquery) rather than joins: PostgreSQL combines the two foreign-key indexes.
+            own = Professional.objects.filter(user_id=scope.user_id).values("pk")
+            condition |= Q(delegate_id__in=own) | Q(delegant_id__in=own)
         return condition
 
     def active(self):
@@ -94,6 +99,13 @@ class Intervention(models.Model):
             ),
             models.Index(fields=["structure", "performed_on"], name="intervention_struct_date_idx"),
             models.Index(fields=["protocol", "performed_on"], name="intervention_proto_date_idx"),
+            # The lists show the latest first, 50 at a time: walking this index avoids sorting a whole region.
+            models.Index(
+                F("performed_on").desc(),
+                F("id").desc(),
+                condition=Q(cancelled_at__isnull=True),
+                name="intervention_recent_idx",
+            ),
         ]
 
     def __str__(self):

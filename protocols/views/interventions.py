@@ -5,6 +5,7 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -74,7 +75,7 @@ def my_interventions(request):
         interventions = interventions.filter(performed_on__lte=filters["au"])
     page = Paginator(interventions, PAGE_SIZE).get_page(request.GET.get("page"))
     protocols = Protocol.objects.filter(
-        pk__in=selectors.professional_interventions(request.user).values("protocol_id")
+        Exists(selectors.professional_interventions(request.user).filter(protocol_id=OuterRef("pk")))
     ).order_by("code")
     professional = Professional.objects.filter(user=request.user).first()
     can_log = professional is not None and selectors.delegate_protocols(professional, timezone.localdate()).exists()
