@@ -79,7 +79,10 @@ def _errors_of(error) -> list[str]:
 def report_detail(request, report_id):
     """The report: its figures and sections; for a coordinator while it is editable, the form to write it."""
     if request.method == "GET":
-        return _detail_response(request, _get_report_for_user(request.user, report_id))
+        report = _get_report_for_user(request.user, report_id)
+        if report.grant.structure_id not in get_scope(request.user).structure_ids([Role.COORDINATOR]):
+            return redirect("report_review", report_id=report.pk)  # ARS staff read it on their review page
+        return _detail_response(request, report)
     report = _get_report_for_user(request.user, report_id, roles=[Role.COORDINATOR])
     form = ReportForm(request.POST, instance=BiannualReport.objects.get(pk=report.pk))
     if form.is_valid():

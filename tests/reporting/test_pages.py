@@ -167,3 +167,11 @@ def test_a_professional_of_the_structure_sees_no_report(client, world):
     assert client.get(reverse("report_detail", kwargs={"report_id": report.pk})).status_code == 403
     assert not BiannualReport.objects.visible_to(professional).exists()
     assert H1.year == report.year
+
+
+def test_agency_staff_reading_a_report_land_on_the_review_page(client, world):
+    (report,) = world.open()
+    client.force_login(world.finance)
+    response = client.get(reverse("report_detail", kwargs={"report_id": report.pk}))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("report_review", kwargs={"report_id": report.pk})
