@@ -169,7 +169,7 @@ def report_refresh_figures(*, report: BiannualReport, now=None) -> BiannualRepor
 @transaction.atomic
 def report_save_draft(*, report: BiannualReport, by, **sections) -> BiannualReport:
     """Save the coordinator's sections (any subset); a report still to do becomes a draft."""
-    unknown = set(sections) - {*TEXT_SECTIONS, "indicator_values", "sworn_statement"}
+    unknown = set(sections) - {*TEXT_SECTIONS, "indicator_values"}
     if unknown:
         raise ValueError(f"Sections inconnues : {sorted(unknown)}")
     locked = _locked(report)

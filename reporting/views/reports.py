@@ -114,10 +114,16 @@ def report_autosave(request, report_id):
     except (ApplicationError, ValidationError) as exc:
         error = " ".join(_errors_of(exc))
     not_saved = [str(form.fields[name].label) for name in form.errors if name in form.fields]
+    report.refresh_from_db()
     return render(
         request,
         "reporting/reports/includes/autosave_status.html",
-        {"saved_at": timezone.localtime(), "not_saved": not_saved, "error": error},
+        {
+            "saved_at": timezone.localtime(),
+            "not_saved": not_saved,
+            "error": error,
+            "missing": missing_sections(report),
+        },
         status=400 if error else 200,
     )
 
