@@ -117,7 +117,7 @@ def test_autosave_keeps_valid_sections_and_reports_invalid_ones(client, world):
     )
     assert response.status_code == 200 and b"sauf" in response.content
     # The notice of the sections still to write follows the saves (out-of-band fragment).
-    assert 'hx-swap-oob="innerHTML"'.encode() in response.content
+    assert b'hx-swap-oob="innerHTML"' in response.content
     assert "Sections à compléter avant la transmission : Répartition".encode() in response.content
     report.refresh_from_db()
     assert (report.use_of_funds, report.indicator_values, report.state) == ("Écrit en direct", [], "draft")
