@@ -192,11 +192,11 @@ def _nice_scale(maximum: Decimal, integral: bool) -> tuple[Decimal, Decimal]:
     return top, step
 
 
-def _svg_open(chart: Chart, height: int) -> list[str]:
+def _svg_open(chart: Chart, height: int, width: int = WIDTH) -> list[str]:
     cid = escape(chart.id)
     description = chart.description or _summary(chart)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{cid}-title {cid}-desc" '
         f'font-family="{FONT}" font-size="12" class="chart-svg">',
         f'<title id="{cid}-title">{escape(chart.title)}</title>',
@@ -300,13 +300,15 @@ def _axes(chart: Chart, plot_height: int, top_value: Decimal, step: Decimal) -> 
     return parts
 
 
-def _x_labels(chart: Chart, plot_bottom: int, centre) -> list[str]:
-    """Category labels under the axis; with many labels only every n-th is written (the table has them all)."""
+def _x_labels(chart: Chart, plot_bottom: int, centre, slot: Decimal) -> list[str]:
+    """Category labels under the axis; with many labels only every n-th is written, and a label too long for its
+    slot is shortened with "…" (the data table has them all, whole)."""
     count = len(chart.labels)
     every = max(1, -(-count // 12))
+    room = max(4, int(slot * every / 7))  # about 7 units per character at font-size 12
     return [
         f'<text x="{_n(centre(i))}" y="{plot_bottom + 16}" text-anchor="middle" fill="{TEXT_COLOUR}">'
-        f"{escape(label)}</text>"
+        f"{escape(label if len(label) <= room else label[: room - 1] + '…')}</text>"
         for i, label in enumerate(chart.labels)
         if i % every == 0
     ]
@@ -377,7 +379,7 @@ def _draw_bars(chart: Chart) -> str:
                 f'<text x="{_n(left(i) + bar / 2)}" y="{_n(base - 4)}" text-anchor="middle" font-size="10" '
                 f'fill="{TEXT_COLOUR}">{escape(format_value(total))}</text>'
             )
-    parts += _x_labels(chart, plot_bottom, lambda i: MARGIN_LEFT + slot * i + slot / 2)
+    parts += _x_labels(chart, plot_bottom, lambda i: MARGIN_LEFT + slot * i + slot / 2, slot)
     if legend:
         parts += _legend(chart, HEIGHT + 12)
     parts.append("</svg>")
@@ -438,17 +440,18 @@ def _draw_line(chart: Chart) -> str:
                 f"<g><title>{escape(f'{serie.name} — {label} : {format_value(value, chart.unit)}')}</title>"
                 f"{_marker(index, x, y, colour)}</g>"
             )
-    parts += _x_labels(chart, plot_bottom, centre)
+    parts += _x_labels(chart, plot_bottom, centre, slot)
     parts += _legend(chart, HEIGHT + 12, line=True)
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _draw_progress(chart: Chart) -> str:
-    height = 96
-    parts = _svg_open(chart, height)
+    # Narrower than the other charts: a gauge sits in half a page and its text must stay readable.
+    height, view_width = 96, 420
+    parts = _svg_open(chart, height, view_width)
     value, _remaining, total = chart.series[0].values
-    left, width, top, bar_height = 16, WIDTH - 32, 40, 28
+    left, width, top, bar_height = 12, view_width - 24, 40, 28
     ratio = min(value / total, Decimal(1)) if total > 0 else Decimal(0)
     ratio = max(ratio, Decimal(0))
     text = f"{format_value(value, chart.unit)} sur {format_value(total, chart.unit)} ({percentage(value, total)} %)"
