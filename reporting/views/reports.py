@@ -91,6 +91,8 @@ def report_detail(request, report_id):
         except (ApplicationError, ValidationError) as error:
             for message in _errors_of(error):
                 form.add_error(None, message)
+                if not report.is_editable:  # no form on the page then: the message goes to its alerts
+                    messages.error(request, message)
         else:
             messages.success(request, "Le brouillon du rapport est enregistré.")
             return redirect("report_detail", report_id=report.pk)

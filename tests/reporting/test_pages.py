@@ -178,3 +178,16 @@ def test_agency_staff_reading_a_report_land_on_the_review_page(client, world):
     response = client.get(reverse("report_detail", kwargs={"report_id": report.pk}))
     assert response.status_code == 302
     assert response["Location"] == reverse("report_review", kwargs={"report_id": report.pk})
+
+
+def test_posting_to_a_submitted_report_is_a_400_that_says_why(client, world):
+    (report,) = world.open()
+    report_submit(
+        report=report_save_draft(report=report, by=world.coordinator, **WRITTEN),
+        by=world.coordinator,
+        sworn_statement=True,
+    )
+    client.force_login(world.coordinator)
+    response = client.post(reverse("report_detail", kwargs={"report_id": report.pk}), {"use_of_funds": "Après coup"})
+    assert response.status_code == 400 and "plus modifiable".encode() in response.content
+    assert BiannualReport.objects.get(pk=report.pk).use_of_funds == WRITTEN["use_of_funds"]
