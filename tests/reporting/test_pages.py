@@ -189,5 +189,5 @@ def test_posting_to_a_submitted_report_is_a_400_that_says_why(client, world):
     )
     client.force_login(world.coordinator)
     response = client.post(reverse("report_detail", kwargs={"report_id": report.pk}), {"use_of_funds": "Après coup"})
-    assert response.status_code == 400 and "plus modifiable".encode() in response.content
+    assert response.status_code == 400 and b"plus modifiable" in response.content
     assert BiannualReport.objects.get(pk=report.pk).use_of_funds == WRITTEN["use_of_funds"]
