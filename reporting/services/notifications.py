@@ -58,6 +58,15 @@ def notify_changes_requested(report: BiannualReport) -> None:
     )
 
 
+def notify_submitted(report: BiannualReport) -> None:
+    send_on_commit(
+        subject=f"Rapport semestriel {report.period} transmis — {report.grant.structure.name}",
+        template="reporting/emails/submitted.txt",
+        context={"report": report, "link": link("report_review", report_id=report.pk)},
+        recipients=_instructors(report.grant.structure.region_id),
+    )
+
+
 def reports_send_reminders(*, today: datetime.date | None = None) -> int:
     """Remind the coordinators of every report not yet transmitted whose due date is within
     ``REPORT_REMINDER_DAYS`` days; once per report. Returns the number of reports reminded."""

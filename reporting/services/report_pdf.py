@@ -18,7 +18,7 @@ from reporting.models import BiannualReport
 from reporting.report_charts import report_charts
 
 TEMPLATE = "reporting/pdf/report.html"
-TEMPLATE_VERSION = "1"  # change it when the template changes: every cached PDF is then rendered again
+TEMPLATE_VERSION = "2"  # change it when the template changes: every cached PDF is then rendered again
 
 
 def _with_related(report_id: int):

@@ -16,10 +16,12 @@ from funding.models import Grant, GrantState
 from funding.periods import Period
 from portal.access import get_scope
 from portal.errors import ApplicationError
+from portal.models import Region
 from portal.roles import Role
 from protocols.models import IndicatorValue
 from reporting.models import EDITABLE_STATES, BiannualReport, ReportState, ReportTransition
 from reporting.selectors.figures import report_figures
+from reporting.services.notifications import notify_changes_requested, notify_opened, notify_submitted
 
 S = ReportState
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
@@ -167,7 +169,7 @@ def report_refresh_figures(*, report: BiannualReport, now=None) -> BiannualRepor
 @transaction.atomic
 def report_save_draft(*, report: BiannualReport, by, **sections) -> BiannualReport:
     """Save the coordinator's sections (any subset); a report still to do becomes a draft."""
-    unknown = set(sections) - {*TEXT_SECTIONS, "indicator_values", "sworn_statement"}
+    unknown = set(sections) - {*TEXT_SECTIONS, "indicator_values"}
     if unknown:
         raise ValueError(f"Sections inconnues : {sorted(unknown)}")
     locked = _locked(report)
@@ -210,7 +212,7 @@ def report_submit(*, report: BiannualReport, by, sworn_statement: bool, now=None
         )
     now = now or timezone.now()
     report_refresh_figures(report=locked, now=now)
-    return report_transition(
+    report = report_transition(
         report=locked,
         to_state=S.SUBMITTED,
         by=by,
@@ -219,6 +221,8 @@ def report_submit(*, report: BiannualReport, by, sworn_statement: bool, now=None
         submitted_at=now,
         submitted_by=by,
     )
+    notify_submitted(report)
+    return report
 
 
 def report_request_changes(*, report: BiannualReport, by, comment: str, now=None) -> BiannualReport:
@@ -237,8 +241,6 @@ def report_request_changes(*, report: BiannualReport, by, comment: str, now=None
         reviewed_by=by,
         sworn_statement=False,  # the next submission is sworn again
     )
-    from reporting.services.notifications import notify_changes_requested
-
     notify_changes_requested(report)
     return report
 
@@ -259,9 +261,6 @@ def report_accept(*, report: BiannualReport, by, comment: str = "", now=None) ->
 def reports_open_period(*, period: Period, now=None) -> int:
     """Open ``period``'s reports in every region and tell each structure's coordinators (only for the reports
     this call created: a second run opens and sends nothing). Returns the number opened."""
-    from portal.models import Region
-    from reporting.services.notifications import notify_opened
-
     opened = 0
     for region in Region.objects.order_by("code"):
         with transaction.atomic():

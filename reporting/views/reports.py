@@ -79,7 +79,10 @@ def _errors_of(error) -> list[str]:
 def report_detail(request, report_id):
     """The report: its figures and sections; for a coordinator while it is editable, the form to write it."""
     if request.method == "GET":
-        return _detail_response(request, _get_report_for_user(request.user, report_id))
+        report = _get_report_for_user(request.user, report_id)
+        if report.grant.structure_id not in get_scope(request.user).structure_ids([Role.COORDINATOR]):
+            return redirect("report_review", report_id=report.pk)  # ARS staff read it on their review page
+        return _detail_response(request, report)
     report = _get_report_for_user(request.user, report_id, roles=[Role.COORDINATOR])
     form = ReportForm(request.POST, instance=BiannualReport.objects.get(pk=report.pk))
     if form.is_valid():
@@ -88,6 +91,8 @@ def report_detail(request, report_id):
         except (ApplicationError, ValidationError) as error:
             for message in _errors_of(error):
                 form.add_error(None, message)
+                if not report.is_editable:  # no form on the page then: the message goes to its alerts
+                    messages.error(request, message)
         else:
             messages.success(request, "Le brouillon du rapport est enregistré.")
             return redirect("report_detail", report_id=report.pk)
@@ -111,10 +116,16 @@ def report_autosave(request, report_id):
     except (ApplicationError, ValidationError) as exc:
         error = " ".join(_errors_of(exc))
     not_saved = [str(form.fields[name].label) for name in form.errors if name in form.fields]
+    report.refresh_from_db()
     return render(
         request,
         "reporting/reports/includes/autosave_status.html",
-        {"saved_at": timezone.localtime(), "not_saved": not_saved, "error": error},
+        {
+            "saved_at": timezone.localtime(),
+            "not_saved": not_saved,
+            "error": error,
+            "missing": missing_sections(report),
+        },
         status=400 if error else 200,
     )
 

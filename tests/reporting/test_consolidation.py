@@ -130,3 +130,16 @@ def test_generate_reports_command_writes_the_reports_pdfs_and_the_consolidation(
     workbook = load_workbook(tmp_path / "consolidation-PACA-2025-H1.xlsx")
     assert "Totaux" in workbook.sheetnames
     assert ConsolidatedReport.objects.get().status == JobStatus.DONE
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_consolidations_list_runs_a_constant_number_of_queries(client, world, count, django_assert_num_queries):
+    for _ in range(count):
+        ConsolidatedReport.objects.create(region=world.region, year=2025, half=1, requested_by=world.instructor)
+    client.force_login(world.instructor)
+    client.get(reverse("consolidation_list"))  # session and scope warm-up
+    # session, user, scope (2), TOTP check, regions of the form, jobs (with region and requester), savepoints
+    with django_assert_num_queries(9):
+        response = client.get(reverse("consolidation_list"))
+    assert response.status_code == 200
+    assert response.content.count(b"/ars/consolidations/") >= count

@@ -116,6 +116,9 @@ def test_autosave_keeps_valid_sections_and_reports_invalid_ones(client, world):
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200 and b"sauf" in response.content
+    # The notice of the sections still to write follows the saves (out-of-band fragment).
+    assert b'hx-swap-oob="innerHTML"' in response.content
+    assert "Sections à compléter avant la transmission : Répartition".encode() in response.content
     report.refresh_from_db()
     assert (report.use_of_funds, report.indicator_values, report.state) == ("Écrit en direct", [], "draft")
 
@@ -167,3 +170,24 @@ def test_a_professional_of_the_structure_sees_no_report(client, world):
     assert client.get(reverse("report_detail", kwargs={"report_id": report.pk})).status_code == 403
     assert not BiannualReport.objects.visible_to(professional).exists()
     assert H1.year == report.year
+
+
+def test_agency_staff_reading_a_report_land_on_the_review_page(client, world):
+    (report,) = world.open()
+    client.force_login(world.finance)
+    response = client.get(reverse("report_detail", kwargs={"report_id": report.pk}))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("report_review", kwargs={"report_id": report.pk})
+
+
+def test_posting_to_a_submitted_report_is_a_400_that_says_why(client, world):
+    (report,) = world.open()
+    report_submit(
+        report=report_save_draft(report=report, by=world.coordinator, **WRITTEN),
+        by=world.coordinator,
+        sworn_statement=True,
+    )
+    client.force_login(world.coordinator)
+    response = client.post(reverse("report_detail", kwargs={"report_id": report.pk}), {"use_of_funds": "Après coup"})
+    assert response.status_code == 400 and b"plus modifiable" in response.content
+    assert BiannualReport.objects.get(pk=report.pk).use_of_funds == WRITTEN["use_of_funds"]

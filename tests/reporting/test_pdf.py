@@ -45,7 +45,7 @@ def test_the_pdf_shows_the_figures_the_text_the_charts_and_the_signature(world):
     assert WRITTEN["use_of_funds"] in text and "Patients suivis 120" in text
     assert "atteste sur l'honneur" in text and "Accepté le" in text
     # The charts are drawn: their axes and legends are text of the SVG, beside the same figures in tables.
-    for title in ("Interventions par mois", "Interventions éligibles et exclues par motif", "Plafond annuel 2025"):
+    for title in ("Interventions par mois", "Interventions éligibles et exclues du semestre", "Plafond annuel 2025"):
         assert title in text
     assert text.count("janv. 2025") == 2  # the chart's axis and the monthly table
     assert "Éligibles Exclues" in text  # the stacked chart's legend

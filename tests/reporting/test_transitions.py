@@ -191,3 +191,13 @@ def test_one_report_per_grant_and_half_year(world):
     (report,) = world.open()
     with pytest.raises(IntegrityError):
         BiannualReportFactory(grant=report.grant, year=H1.year, half=H1.half)
+
+
+def test_submission_emails_the_region_instructors(world, django_capture_on_commit_callbacks):
+    report = _written(world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report_submit(report=report, by=world.coordinator, sworn_statement=True)
+    (message,) = mail.outbox
+    assert message.to == [world.instructor.email]
+    assert f"/ars/rapports/{report.pk}/" in message.body
