@@ -145,13 +145,17 @@ def interventions_chart(user, filters: AgencyFilters):
 
 def _money_by_campaign(user, filters: AgencyFilters) -> list[dict]:
     statements = _narrow(
-        Statement.objects.filter(grant__dossier__campaign=OuterRef("pk"), status=StatementStatus.ISSUED),
+        Statement.objects.visible_to(user, roles=AGENCY_DASHBOARD_ROLES).filter(
+            grant__dossier__campaign=OuterRef("pk"), status=StatementStatus.ISSUED
+        ),
         filters,
         structure="grant__structure",
         protocol="grant__protocol_id",
     )
     payments = _narrow(
-        Payment.objects.filter(statement__grant__dossier__campaign=OuterRef("pk")),
+        Payment.objects.visible_to(user, roles=AGENCY_DASHBOARD_ROLES).filter(
+            statement__grant__dossier__campaign=OuterRef("pk")
+        ),
         filters,
         structure="statement__grant__structure",
         protocol="statement__grant__protocol_id",

@@ -92,9 +92,10 @@ def activity(user, period: Period, region_ids) -> dict:
     return {"chart": chart, **summary}
 
 
-def _cap_figures(grant_ids: list[int], year: int) -> dict:
+def _cap_figures(user, grant_ids: list[int], year: int) -> dict:
     eligible = dict(
-        InterventionEligibility.objects.filter(
+        InterventionEligibility.objects.visible_to(user, roles=COORDINATOR)
+        .filter(
             grant_id__in=grant_ids,
             is_eligible=True,
             performed_on__gte=datetime.date(year, 1, 1),
@@ -106,7 +107,8 @@ def _cap_figures(grant_ids: list[int], year: int) -> dict:
     )
     issued = {}
     for grant_id, _half, cumulative in (
-        Statement.objects.filter(grant_id__in=grant_ids, year=year, status=StatementStatus.ISSUED)
+        Statement.objects.visible_to(user, roles=COORDINATOR)
+        .filter(grant_id__in=grant_ids, year=year, status=StatementStatus.ISSUED)
         .order_by("grant_id", "half")
         .values_list("grant_id", "half", "year_cumulative")
     ):
@@ -114,11 +116,13 @@ def _cap_figures(grant_ids: list[int], year: int) -> dict:
     return {pk: (eligible.get(pk, 0), issued.get(pk)) for pk in grant_ids}
 
 
-def cap_consumption(grants: list[Grant], year: int, region_ids) -> list[dict]:
+def cap_consumption(user, grants: list[Grant], year: int, region_ids) -> list[dict]:
     """Per grant, the year's cap consumed as the funding engine counts it now (``min(rate × eligible, cap)``), and
     what the issued statements of the year already cumulate."""
     grant_ids = [grant.pk for grant in grants]
-    figures = cached("coordinator-cap", region_ids, (*grant_ids, "|", year), lambda: _cap_figures(grant_ids, year))
+    figures = cached(
+        "coordinator-cap", region_ids, (*grant_ids, "|", year), lambda: _cap_figures(user, grant_ids, year)
+    )
     rows = []
     for grant in grants:
         eligible, issued = figures.get(grant.pk, (0, None))

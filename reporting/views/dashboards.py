@@ -28,7 +28,7 @@ def dashboard(request):
             set(Structure.objects.visible_to(user, roles=structure.COORDINATOR).values_list("region_id", flat=True))
         )
         context["coordinator"] = {
-            "grants": structure.cap_consumption(grants, period.year, region_ids),
+            "grants": structure.cap_consumption(user, grants, period.year, region_ids),
             "activity": structure.activity(user, period, region_ids),
             "exclusions": structure.exclusions_to_fix(user),
             "reports": structure.open_reports(user),
