@@ -10,18 +10,20 @@ FIRST_YEAR = 2020
 
 
 class PeriodFilterForm(PortalForm):
-    """The half-year a structure dashboard shows (default: the current one)."""
+    """The half-year a structure dashboard shows (default: the one of ``default_day``, the latest activity)."""
 
     periode = forms.ChoiceField(label="Semestre", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, default_day=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.default_day = default_day or timezone.localdate()
         self.fields["periode"].choices = [(str(p), p.label.capitalize()) for p in recent_periods(6)]
+        self.fields["periode"].initial = str(Period.containing(self.default_day))
 
     @property
     def period(self) -> Period:
         value = self.cleaned_data.get("periode") if self.is_valid() else None
-        return Period.parse(value) if value else Period.containing(timezone.localdate())
+        return Period.parse(value) if value else Period.containing(self.default_day)
 
 
 class AgencyFilterForm(PortalForm):
@@ -31,9 +33,11 @@ class AgencyFilterForm(PortalForm):
     departement = forms.ChoiceField(label="Département", required=False)
     protocole = forms.TypedChoiceField(label="Protocole", coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, departements, protocols, **kwargs):
+    def __init__(self, *args, departements, protocols, default_year=None, **kwargs):
         super().__init__(*args, **kwargs)
         this_year = timezone.localdate().year
+        self.default_year = default_year or this_year
+        self.fields["annee"].initial = self.default_year
         self.fields["annee"].choices = [(year, str(year)) for year in range(this_year, FIRST_YEAR - 1, -1)]
         self.fields["departement"].choices = [("", "Tous")] + [(code, code) for code in departements]
         self.fields["protocole"].choices = [("", "Tous")] + list(protocols)
@@ -42,7 +46,7 @@ class AgencyFilterForm(PortalForm):
         """The valid filters (a bound form with errors shows the defaults, next to its error messages)."""
         data = self.cleaned_data if self.is_valid() else {}
         return {
-            "year": data.get("annee") or timezone.localdate().year,
+            "year": data.get("annee") or self.default_year,
             "departement": data.get("departement") or "",
             "protocol_id": data.get("protocole"),
         }

@@ -9,7 +9,7 @@ short, indexed and read live so a fix shows at once.
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
 
 from funding.models import ExclusionReason, Grant, InterventionEligibility, Statement, StatementStatus
@@ -36,6 +36,18 @@ def _months_of(period: Period) -> list[datetime.date]:
 
 
 # Coordinator --------------------------------------------------------------------------------------------------------
+
+
+def latest_activity_day(user, roles, today: datetime.date) -> datetime.date:
+    """The day a dashboard opens on: today, or the day of the latest intervention the user sees when it is older
+    (a structure that has logged nothing since, or the demo, opens on its last activity rather than on zeros)."""
+    latest = (
+        Intervention.objects.visible_to(user, roles=roles)
+        .active()
+        .filter(performed_on__lte=today)
+        .aggregate(latest=Max("performed_on"))["latest"]
+    )
+    return latest or today
 
 
 def coordinator_grants(user, today: datetime.date) -> list[Grant]:

@@ -18,7 +18,8 @@ from reporting.dashboards.forms import AgencyFilterForm, PeriodFilterForm
 def dashboard(request):
     """ "Mon tableau de bord": a block per structure role the user holds."""
     user, today = request.user, timezone.localdate()
-    form = PeriodFilterForm(request.GET or None)
+    default_day = structure.latest_activity_day(user, [Role.COORDINATOR, Role.PROFESSIONAL], today)
+    form = PeriodFilterForm(request.GET or None, default_day=default_day)
     period = form.period
     scope = get_scope(user)
     context = {"form": form, "period": period, "today": today}
@@ -47,7 +48,8 @@ def dashboard(request):
 @require_GET
 def agency_dashboard(request):
     user, today = request.user, timezone.localdate()
-    form = AgencyFilterForm(request.GET or None, **agency.filter_choices(user))
+    default_year = structure.latest_activity_day(user, agency.AGENCY_DASHBOARD_ROLES, today).year
+    form = AgencyFilterForm(request.GET or None, default_year=default_year, **agency.filter_choices(user))
     filters = agency.AgencyFilters(**form.values())
     context = {
         "form": form,

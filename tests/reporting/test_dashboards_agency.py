@@ -126,8 +126,8 @@ def test_filter_by_protocol(client, paca):
 def test_invalid_year_is_a_400_not_a_500(client, paca):
     response = get(client, agent_of(paca["region"]), annee="deux-mille")
     assert response.status_code == 400
-    # the page still shows the current year's figures
-    assert response.context["filters"].year == 2026
+    # the page still shows the default figures: the year of the latest intervention (2025; today is in 2026)
+    assert response.context["filters"].year == 2025
 
 
 def test_another_region_sees_nothing_of_this_one(client, paca):
@@ -201,9 +201,9 @@ def test_query_count_does_not_grow_with_the_data(client, paca, django_assert_num
 
     client.force_login(agent_of(paca["region"]))
     client.get("/")  # the first request after login also checks MFA and saves the session
-    # session, user, scope (2), savepoints (2), filter choices (2), funnel, late reports (count + list), adverse
+    # session, user, scope (2), savepoints (2), latest activity day, filter choices (2), funnel, late reports (count + list), adverse
     # events; and when not cached, the two aggregates (interventions per month, money per campaign)
-    expected = 12 if cached else 14
+    expected = 13 if cached else 15
     for extra in (0, 4):
         _grow(paca, extra)
         cache.clear()
@@ -213,3 +213,11 @@ def test_query_count_does_not_grow_with_the_data(client, paca, django_assert_num
             response = client.get(URL, {"annee": 2025, "departement": "13"})
         assert response.status_code == 200
         assert response.context["late_reports"]["count"] == extra // 2
+
+
+def test_the_dashboard_opens_on_the_year_of_the_latest_activity(client, paca):
+    """Today is in 2026 and every intervention is from 2025: the page opens on 2025, not on empty figures."""
+    response = get(client, agent_of(paca["region"]))
+    assert response.status_code == 200
+    assert response.context["filters"].year == 2025
+    assert response.context["form"]["annee"].value() == 2025

@@ -208,9 +208,9 @@ def test_coordinator_query_count_does_not_grow(client, msp, django_assert_num_qu
 
     client.force_login(msp.coordinator)
     client.get("/")  # the first request after login also checks MFA and saves the session
-    # session, user, scope (2), savepoints (2), grants, structures' regions, exclusions (reasons + list),
+    # session, user, scope (2), savepoints (2), latest activity day, grants, structures' regions, exclusions (reasons + list),
     # reports; and when not cached, the activity and the cap figures (eligible counts, issued statements)
-    expected = 11 if cached else 14
+    expected = 12 if cached else 15
     with at("2025-08-20"):
         for extra in (0, 3):
             _grow(msp, extra)
@@ -225,7 +225,7 @@ def test_coordinator_query_count_does_not_grow(client, msp, django_assert_num_qu
 def test_professional_query_count_does_not_grow(client, msp, ines, django_assert_num_queries):
     client.force_login(ines.user)
     client.get("/")
-    # session, user, scope (2), savepoints (2), interventions per month, trainings, documents
+    # session, user, scope (2), savepoints (2), latest activity day, interventions per month, trainings, documents
     with at("2025-08-20"):
         for extra in (0, 5):
             msp.add("2025-08-05", extra)
@@ -233,7 +233,7 @@ def test_professional_query_count_does_not_grow(client, msp, ines, django_assert
                 membership = TeamMembershipFactory(professional=ines)
                 TrainingFactory(membership=membership, completed_on=None, certificate_name="", certificate_sha256="")
                 MemberDocument.objects.create(membership=membership, kind=DocumentKind.IDENTITY)
-            with django_assert_num_queries(9):
+            with django_assert_num_queries(10):
                 response = client.get(URL)
             data = response.context["professional"]
             assert data["activity"]["month"] == 1 + extra
