@@ -67,6 +67,10 @@ PAGES = [
     Page("interventions (coordinateur)", lambda: reverse("funding:intervention_list"), "coordinateur.msp@demo.fr"),
     Page("suivi des interventions", lambda: reverse("funding:intervention_overview"), "finance.paca@demo.fr"),
     Page("mes interventions (délégué)", lambda: reverse("protocols:my_interventions"), "ide.msp@demo.fr"),
+    Page("tableau de bord (coordinateur)", lambda: reverse("dashboard"), "coordinateur.msp@demo.fr"),
+    Page("tableau de bord (professionnel)", lambda: reverse("dashboard"), "ide.msp@demo.fr"),
+    Page("tableau de bord ARS", lambda: reverse("agency_dashboard"), "finance.paca@demo.fr"),
+    Page("rapports des structures (ARS)", lambda: reverse("report_agency_list"), "instructeur.paca@demo.fr"),
 ]
 
 
