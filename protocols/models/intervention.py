@@ -26,6 +26,8 @@ class InterventionQuerySet(ScopedQuerySet):
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)
+        if condition == Q():  # everything (the superadmin): ``Q() | q`` is ``q``, it would narrow the view
+            return condition
         if scope.user_id and (roles is None or Role.PROFESSIONAL in roles):
             condition |= Q(delegate__user_id=scope.user_id) | Q(delegant__user_id=scope.user_id)
         return condition
