@@ -27,6 +27,8 @@ class InterventionQuerySet(ScopedQuerySet):
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)
+        if condition == Q():  # everything (the superadmin): ``Q() | q`` is ``q``, it would narrow the view
+            return condition
         # Only for users who hold the professional role: an OR on the delegate's user would otherwise keep an ARS
         # agent's region-wide list from walking an index.
         if scope.user_id and (roles is None or Role.PROFESSIONAL in roles) and scope.has_role(Role.PROFESSIONAL):

@@ -118,13 +118,14 @@ def test_the_coordinator_files_her_dossier_with_the_keyboard_only(page: Page, li
     for label, value in ANSWERS:
         keys.focus(label)
         keys.type(value)
-    expect(page.get_by_test_id("autosave-status")).to_contain_text("Enregistré à")
-    expect(page.get_by_test_id("completeness-state")).to_have_text("Dossier complet")
+    page.keyboard.press("Tab")  # leaving the last field saves it at once (change event)
+    expect(page.get_by_test_id("autosave-status")).to_contain_text("Enregistré à", timeout=15_000)
+    expect(page.get_by_test_id("completeness-state")).to_have_text("Dossier complet", timeout=15_000)
     screenshot(page, "clavier-dossier-complet")
 
-    keys.focus("Vérifier et déposer")
+    keys.focus("Vérifier et déposer")  # an autosave swapping the panel gives the focus back to it (stable id)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Déposer le dossier")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Déposer le dossier", timeout=15_000)
     keys.focus("J'atteste sur l'honneur")
     page.keyboard.press("Space")
     keys.focus("Déposer le dossier")

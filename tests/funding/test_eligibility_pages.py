@@ -1,4 +1,5 @@
-"""The follow-up pages (per protocol and month, detail) and the export, for coordinators and ARS staff."""
+"""The follow-up pages (per protocol and month, detail) and the export, for coordinators, ARS staff and (their own
+interventions) professionals."""
 
 import csv
 import datetime
@@ -100,12 +101,22 @@ def test_pages_run_a_constant_number_of_queries(client, paca):
     assert counts[:2] == counts[2:]
 
 
-def test_professionals_and_anonymous_users_cannot_reach_the_follow_up(client, paca):
-    world, _ = paca
+def test_a_professional_follows_only_his_own_interventions(client, paca):
+    """A delegate sees the eligibility of the acts he performed (and why some are excluded), nobody else's."""
+    world, neighbour = paca
     client.force_login(world.delegate.user)
-    assert client.get(reverse("funding:intervention_overview")).status_code == 403
-    assert client.get(reverse("funding:intervention_export")).status_code == 403
-    client.logout()
+    response = client.get(reverse("funding:intervention_list"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "EP-1" in page and "doublon" in page and "protocole_suspendu" in page
+    assert "EP-9" not in page  # the neighbour's delegate's act
+    client.force_login(neighbour.delegate.user)
+    page = client.get(reverse("funding:intervention_list")).content.decode()
+    assert "EP-9" in page and "EP-1" not in page
+    assert client.get(reverse("funding:intervention_overview")).status_code == 200
+
+
+def test_anonymous_users_cannot_reach_the_follow_up(client, paca):
     assert client.get(reverse("funding:intervention_list")).status_code == 302
 
 
