@@ -202,7 +202,8 @@ def test_query_count_does_not_grow_with_the_data(client, paca, django_assert_num
     client.force_login(agent_of(paca["region"]))
     client.get("/")  # the first request after login also checks MFA and saves the session
     # session, user, scope (2), savepoints (2), latest activity day, filter choices (2), funnel, late reports
-    # (count + list), adverse events; and when not cached, the two aggregates (interventions per month, money per campaign)
+    # (count + list), adverse events; and when not cached, the two aggregates (interventions per month, money
+    # per campaign)
     expected = 13 if cached else 15
     for extra in (0, 4):
         _grow(paca, extra)
