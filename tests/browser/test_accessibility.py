@@ -48,6 +48,9 @@ SELECTED = pk("funding.Dossier", reference="AMI-PACA-2025-001")
 H2 = pk("funding.Statement", grant__reference="SUB-PACA-2025-001", year=2025, half=2)
 H1 = pk("funding.Statement", grant__reference="SUB-PACA-2025-001", year=2025, half=1)
 INES = {"protocol__code": "LOC-PACA-HTA", "professional__user__email": "ide.msp@demo.fr"}
+REPORT_H1 = pk("reporting.BiannualReport", grant__reference="SUB-PACA-2025-001", year=2025, half=1)
+REPORT_H2 = pk("reporting.BiannualReport", grant__reference="SUB-PACA-2025-001", year=2025, half=2)
+CONSOLIDATION = pk("reporting.ConsolidatedReport", region__code="PACA", year=2025, half=1)
 
 # account (None: anonymous) → its main pages.
 MAIN_PAGES = {
@@ -63,6 +66,11 @@ MAIN_PAGES = {
         page("funding:public_campaign", campaign_id=CAMPAIGN),
     ],
     "coordinateur.msp@demo.fr": [
+        page("dashboard"),
+        page("dashboard", query="periode=2025-H1"),
+        page("report_list"),
+        page("report_detail", report_id=REPORT_H2),
+        page("report_detail", report_id=REPORT_H1),
         page("home"),
         page("portal:structure_list"),
         page("portal:structure_detail", structure_id=pk("portal.Structure", **OLIVIERS)),
@@ -99,6 +107,7 @@ MAIN_PAGES = {
         page("protocols:protocol_edit", protocol_id=pk("protocols.Protocol", code="LOC-PACA-VACCIN")),
     ],
     "ide.msp@demo.fr": [
+        page("dashboard"),
         page("home"),
         page("portal:account"),
         page("protocols:my_protocols"),
@@ -109,6 +118,11 @@ MAIN_PAGES = {
         page("funding:intervention_list"),
     ],
     "instructeur.paca@demo.fr": [
+        page("agency_dashboard"),
+        page("report_agency_list"),
+        page("report_review", report_id=REPORT_H1),
+        page("consolidation_list"),
+        page("consolidation_detail", consolidation_id=CONSOLIDATION),
         page("home"),
         page("portal:structure_list"),
         page("protocols:agency_declarations"),
@@ -126,6 +140,8 @@ MAIN_PAGES = {
         page("funding:intervention_list"),
     ],
     "admin.paca@demo.fr": [
+        page("report_agency_list"),
+        page("consolidation_list"),
         page("home"),
         page("portal:staff_home"),
         page("portal:region_staff", region_id=PACA),
@@ -152,6 +168,9 @@ MAIN_PAGES = {
         ),
     ],
     "finance.paca@demo.fr": [
+        page("agency_dashboard", query="departement=13"),
+        page("report_agency_list"),
+        page("consolidation_list"),
         page("home"),
         page("funding:statement_home"),
         page("funding:statement_period", region_id=PACA, period="2025-H2"),
