@@ -63,6 +63,11 @@ class Period:
         return datetime.date(self.year, 6, 30) if self.half == 1 else datetime.date(self.year, 12, 31)
 
     @property
+    def months(self) -> list[datetime.date]:
+        """The first day of each of the six months."""
+        return [datetime.date(self.year, month, 1) for month in range(self.start.month, self.start.month + 6)]
+
+    @property
     def year_start(self) -> datetime.date:
         return datetime.date(self.year, 1, 1)
 

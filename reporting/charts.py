@@ -18,6 +18,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from reporting.chart_svg import draw, format_value, percentage, to_decimal
 
+# Month labels of the charts and their data tables (short enough for twelve bars).
+MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
 __all__ = ["Chart", "Series", "bar_chart", "format_value", "line_chart", "percentage", "progress_chart"]
 
 

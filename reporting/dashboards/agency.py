@@ -19,12 +19,11 @@ from portal.access import get_scope
 from portal.models import Structure
 from portal.roles import Role
 from protocols.models import AdverseEvent, Intervention, Protocol
-from reporting.charts import Series, bar_chart
+from reporting.charts import MONTHS, Series, bar_chart
 from reporting.dashboards.cache import cached
 from reporting.models import BiannualReport, ReportState
 
 AGENCY_DASHBOARD_ROLES = frozenset({Role.INSTRUCTOR, Role.FINANCE_OFFICER})
-MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 ADMISSIBLE_STATES = {
     DossierState.ADMISSIBLE,
     DossierState.TO_COMMITTEE,

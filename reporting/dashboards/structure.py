@@ -19,8 +19,7 @@ from portal.access import get_scope
 from portal.roles import Role
 from protocols.locks import is_locked_expression
 from protocols.models import DocumentStatus, Intervention, MemberDocument, MembershipStatus, TeamMembership, TeamRole
-from reporting.charts import Series, bar_chart, progress_chart
-from reporting.dashboards.agency import MONTHS
+from reporting.charts import MONTHS, Series, bar_chart, progress_chart
 from reporting.dashboards.cache import cached
 from reporting.models import BiannualReport, ReportState
 
@@ -28,11 +27,6 @@ COORDINATOR = [Role.COORDINATOR]
 PROFESSIONAL = [Role.PROFESSIONAL]
 EXCLUSIONS_SHOWN = 10
 REPORTS_SHOWN = 5
-
-
-def _months_of(period: Period) -> list[datetime.date]:
-    first = period.start.month
-    return [datetime.date(period.year, month, 1) for month in range(first, first + 6)]
 
 
 # Coordinator --------------------------------------------------------------------------------------------------------
@@ -84,11 +78,10 @@ def activity(user, period: Period, region_ids) -> dict:
     previous = period.previous()
 
     def counts(p: Period, field: str) -> list[int]:
-        return [by_month.get((m.year, m.month), {}).get(field, 0) for m in _months_of(p)]
+        return [by_month.get((m.year, m.month), {}).get(field, 0) for m in p.months]
 
     labels = [
-        f"{MONTHS[a.month - 1]} / {MONTHS[b.month - 1]}"
-        for a, b in zip(_months_of(period), _months_of(previous), strict=True)
+        f"{MONTHS[a.month - 1]} / {MONTHS[b.month - 1]}" for a, b in zip(period.months, previous.months, strict=True)
     ]
     chart = bar_chart(
         title=f"Interventions par mois : {period.label} et {previous.label}",

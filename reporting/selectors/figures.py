@@ -9,7 +9,6 @@ The figures are stored as JSON on the report (decimals as strings): what the coo
 ARS reads, even after a later régularisation changes the engine's numbers.
 """
 
-import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -20,23 +19,17 @@ from funding.models import InterventionEligibility, Payment, Statement, Statemen
 from funding.periods import Period
 from funding.selectors.statements import exclusion_counts, reason_label
 from protocols.models import AdverseEvent, MembershipStatus, Suspension, TeamMembership, Training
-
-MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+from reporting.charts import MONTHS
 
 
 def _money(value) -> str | None:
     return None if value is None else f"{Decimal(value):.2f}"
 
 
-def _months(period: Period) -> list[datetime.date]:
-    first = period.start.month
-    return [datetime.date(period.year, month, 1) for month in range(first, first + 6)]
-
-
 def _monthly_from(rows, period: Period) -> list[dict]:
     by_month = {row["month"]: row for row in rows}
     table = []
-    for month in _months(period):
+    for month in period.months:
         row = by_month.get(month, {})
         table.append(
             {

@@ -54,3 +54,9 @@ def test_a_period_is_over_the_day_after_its_last_day_in_paris():
 
 def test_recent_periods_start_with_the_current_one():
     assert recent_periods(3, today=datetime.date(2026, 3, 1)) == [Period(2026, 1), Period(2025, 2), Period(2025, 1)]
+
+
+def test_months_are_the_first_days_of_the_six_months():
+    assert Period(2025, 1).months == [datetime.date(2025, month, 1) for month in range(1, 7)]
+    assert Period(2025, 2).months[0] == datetime.date(2025, 7, 1)
+    assert Period(2025, 2).months[-1] == datetime.date(2025, 12, 1)
