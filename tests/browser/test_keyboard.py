@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from funding.models import Dossier, DossierState
 from portal.models import Region, User
@@ -103,10 +104,8 @@ def test_the_coordinator_files_her_dossier_with_the_keyboard_only(page: Page, li
     expect(page.get_by_role("heading", level=1)).to_contain_text("AMI-PACA-")
 
     # The health project: the file input opens the file chooser with Space; Enter on the button uploads it.
-    keys.focus("Fichier")
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files({"name": "projet-de-sante.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF})
+    chooser = _open_file_chooser_with_space(page, keys, "Fichier")
+    chooser.set_files({"name": "projet-de-sante.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF})
     keys.focus("Joindre la pièce")
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("dossier-attachments")).to_contain_text("projet-de-sante.pdf")
@@ -137,3 +136,20 @@ def test_the_coordinator_files_her_dossier_with_the_keyboard_only(page: Page, li
     assert dossier.state == DossierState.SUBMITTED and dossier.sworn_statement
     assert dossier.protocol.code == "LOC-PACA-HTA" and dossier.delegate_share_percent == 60
     print(f"\nDossier {dossier.reference} déposé au clavier en {keys.presses} appuis de tabulation.")
+
+
+def _open_file_chooser_with_space(page, keys, label):
+    """Space on the focused file input opens the chooser. Under load, Chromium can drop a key pressed while the page
+    is still settling (DSFR scripts initialising): the key is pressed again, still with the keyboard only."""
+    keys.focus(label)
+    for attempt in range(3):
+        if attempt:  # one step back, then Tab forward onto the input again
+            page.keyboard.press("Shift+Tab")
+            keys.focus(label)
+        try:
+            with page.expect_file_chooser(timeout=10_000) as chooser:
+                page.keyboard.press("Space")
+            return chooser.value
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
