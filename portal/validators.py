@@ -63,6 +63,13 @@ def validate_adeli(value: str) -> None:
         raise ValidationError("Le numéro ADELI doit comporter 9 chiffres.", code="adeli_format")
 
 
+def validate_am_number(value: str) -> None:
+    """N° AM: the 9-digit number under which the Assurance maladie knows a professional's practice (seed 003)."""
+    value = normalize_identifier(value)
+    if not re.fullmatch(r"\d{9}", value):
+        raise ValidationError("Le numéro d'assurance maladie (N° AM) doit comporter 9 chiffres.", code="am_format")
+
+
 def validate_professional_identifier(value: str) -> str:
     """An intervention names a professional by RPPS (11 digits) or ADELI (9 digits); returns which one."""
     value = normalize_identifier(value)

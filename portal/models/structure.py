@@ -40,6 +40,10 @@ class Structure(models.Model):
     commune = models.CharField("commune", max_length=120)
     departement = models.CharField("département", max_length=3, help_text="Code du département, ex. 13 ou 2A")
     region = models.ForeignKey("portal.Region", on_delete=models.PROTECT, related_name="structures")
+    # The payer of the SNP forfait of national protocols (seed 003: "CPAM de rattachement").
+    cpam = models.CharField(
+        "CPAM de rattachement", max_length=120, blank=True, help_text="Ex. CPAM des Bouches-du-Rhône"
+    )
     in_zip = models.BooleanField("en zone d'intervention prioritaire (ZIP)", default=False)
     in_zac = models.BooleanField("en zone d'action complémentaire (ZAC)", default=False)
     in_qpv = models.BooleanField("en quartier prioritaire de la politique de la ville (QPV)", default=False)

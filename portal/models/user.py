@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.access import NOTHING, ScopedQuerySet, get_scope
 from portal.roles import Role
-from portal.validators import normalize_identifier, validate_adeli, validate_rpps
+from portal.validators import normalize_identifier, validate_adeli, validate_am_number, validate_rpps
 
 
 class Profession(models.TextChoices):
@@ -133,6 +133,15 @@ class Professional(models.Model):
     adeli = models.CharField(
         "numéro ADELI", max_length=9, null=True, blank=True, unique=True, validators=[validate_adeli]
     )
+    am_number = models.CharField(
+        "numéro d'assurance maladie (N° AM)",
+        max_length=9,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_am_number],
+        help_text="9 chiffres, facultatif : le tableau de reporting d'une MSP désigne ainsi les professionnels.",
+    )
     is_salaried = models.BooleanField(
         "exerce en tant que salarié", default=False, help_text="L'accord de l'employeur est alors demandé."
     )
@@ -158,6 +167,7 @@ class Professional(models.Model):
     def clean(self):
         self.rpps = normalize_identifier(self.rpps) or None
         self.adeli = normalize_identifier(self.adeli) or None
+        self.am_number = normalize_identifier(self.am_number) or None
 
     @classmethod
     def audit_region_filter(cls, region_ids) -> Q:
