@@ -26,8 +26,8 @@ class UserAdmin(SimpleHistoryAdmin):
 
 @admin.register(Professional)
 class ProfessionalAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "profession", "rpps", "adeli"]
-    search_fields = ["user__email", "user__last_name", "rpps", "adeli"]
+    list_display = ["user", "profession", "rpps", "adeli", "am_number"]
+    search_fields = ["user__email", "user__last_name", "rpps", "adeli", "am_number"]
 
 
 @admin.register(StructureMembership)

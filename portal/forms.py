@@ -75,8 +75,13 @@ class AgencyInvitationForm(PortalForm):
 class ProfessionalForm(PortalModelForm):
     class Meta:
         model = Professional
-        fields = ["profession", "rpps", "adeli", "is_salaried", "employer"]
-        help_texts = {"rpps": "11 chiffres, ex. 10000000017", "adeli": "9 chiffres, si vous n'avez pas de RPPS"}
+        fields = ["profession", "rpps", "adeli", "am_number", "is_salaried", "employer"]
+        help_texts = {
+            "rpps": "11 chiffres, ex. 10000000017",
+            "adeli": "9 chiffres, si vous n'avez pas de RPPS",
+            "am_number": "9 chiffres, facultatif : votre numéro d'assurance maladie, par lequel le tableau de "
+            "reporting d'une MSP vous désigne.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -129,14 +129,16 @@ def professional_save(
     profession: str,
     rpps: str | None = None,
     adeli: str | None = None,
+    am_number: str | None = None,
     is_salaried: bool = False,
     employer: str = "",
 ) -> Professional:
-    """Create or update the professional identity of ``user`` (validated: RPPS key, ADELI format)."""
+    """Create or update the professional identity of ``user`` (validated: RPPS key, ADELI and N° AM formats)."""
     professional = Professional.objects.filter(user=user).first() or Professional(user=user)
     professional.profession = profession
     professional.rpps = rpps or None
     professional.adeli = adeli or None
+    professional.am_number = am_number or None
     professional.is_salaried = is_salaried
     professional.employer = employer
     professional.full_clean()

@@ -34,13 +34,13 @@ MOTIF = "motif"
 
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(DATE_INTERVENTION, "Date de l'intervention, JJ/MM/AAAA ou AAAA-MM-JJ", True, "15/03/2025"),
-    ColumnSpec(PROTOCOLE, "Code du protocole, ex. LOC-PACA-HTA", True, "LOC-PACA-HTA"),
+    ColumnSpec(PROTOCOLE, "Code du protocole (ex. LOC-PACA-HTA) ou son intitulé", True, "LOC-PACA-HTA"),
     ColumnSpec(DELEGUE_NOM, "Nom du délégué (informatif)", True, "Bernard"),
     ColumnSpec(DELEGUE_PRENOM, "Prénom du délégué (informatif)", True, "Inès"),
-    ColumnSpec(DELEGUE_IDENTIFIANT, "RPPS (11 chiffres) ou ADELI (9 chiffres) du délégué", True, "10000000025"),
+    ColumnSpec(DELEGUE_IDENTIFIANT, "RPPS (11 chiffres), ADELI ou N° AM (9 chiffres) du délégué", True, "10000000025"),
     ColumnSpec(DELEGANT_NOM, "Nom du délégant (informatif)", True, "Durand"),
     ColumnSpec(DELEGANT_PRENOM, "Prénom du délégant (informatif)", True, "Paul"),
-    ColumnSpec(DELEGANT_IDENTIFIANT, "RPPS ou ADELI du délégant", True, "10000000017"),
+    ColumnSpec(DELEGANT_IDENTIFIANT, "RPPS, ADELI ou N° AM du délégant", True, "10000000017"),
     ColumnSpec(
         REFERENCE_EPISODE,
         "Référence anonyme de l'épisode dans la structure (jamais le nom ni le NIR du patient)",
@@ -48,7 +48,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         "EP-2025-0001",
     ),
     ColumnSpec(DATE_SECOND_CONTACT, "Date du second contact, facultative", False, "17/03/2025"),
-    ColumnSpec(SECOND_CONTACT_IDENTIFIANT, "RPPS ou ADELI du délégué du second contact, facultatif", False, ""),
+    ColumnSpec(SECOND_CONTACT_IDENTIFIANT, "RPPS, ADELI ou N° AM du délégué du second contact, facultatif", False, ""),
 )
 HEADERS: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 REQUIRED: tuple[str, ...] = tuple(column.name for column in COLUMNS if column.required)

@@ -1,20 +1,32 @@
-"""From the bytes of an uploaded file to rows of cells, whatever spreadsheet tool wrote it.
+"""From the bytes of an uploaded file to rows of cells, whatever spreadsheet tool wrote it, in either layout.
 
 XLSX is recognised by its content (a ZIP archive), not its name. Anything else is read as CSV: UTF-8 (with or
 without the BOM Excel adds), or Windows-1252 when it is not valid UTF-8 (Excel's "CSV (séparateur : point-virgule)"
-on a French Windows); the separator is the one the header line uses, ``;`` or ``,``.
+on a French Windows); the separator is the one the header line uses, ``;`` or ``,`` (the lines of the title block
+when the header line has neither).
+
+Two layouts, recognised by their content too: the portal's template (column names on the first line) and the
+tableau de reporting as the ARS hands it out (seed 003: a title block, two header rows; see
+``protocols.imports.tableau``), whose lines are mapped onto the portal's columns. A workbook of several sheets (the
+ARS's export has one per structure) is read from the sheet whose title block carries the structure's FINESS, else
+from its first sheet.
 """
 
 import csv
 import io
+import itertools
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from protocols.imports.columns import normalize_header
+from protocols.imports import tableau
+from protocols.imports.columns import HEADERS, normalize_header
 from protocols.imports.xlsx import XlsxFormatError, open_fast
 
 XLSX_MAGIC = b"PK\x03\x04"
+PORTAL, TABLEAU = "portail", "tableau"
+_PORTAL_HEADERS = frozenset(HEADERS)
+SNIFFED_LINES = 50
 
 
 class UnreadableFile(Exception):
@@ -23,21 +35,24 @@ class UnreadableFile(Exception):
 
 @dataclass
 class Table:
-    headers: list[str]  # normalised header names, in file order
+    headers: list[str]  # normalised header names, in the order of the cells ``rows`` yields
     raw_headers: list[str]
     estimated_rows: int  # for the progress bar only
     rows: Iterator[tuple[int, list]]  # (line number in the file, cells), blank lines skipped
+    layout: str = PORTAL
+    header_line: int = 1
+    sheet: tableau.TableauSheet | None = None  # the ARS's layout: title block, column labels, period
 
 
 def is_xlsx(content: bytes) -> bool:
     return content.startswith(XLSX_MAGIC)
 
 
-def open_table(content: bytes) -> Table:
+def open_table(content: bytes, *, finess: str = "") -> Table:
     if not content.strip():
         raise UnreadableFile("Le fichier est vide.")
     if is_xlsx(content):
-        return _open_xlsx(content)
+        return _open_xlsx(content, finess)
     if b"\x00" in content[:4096]:
         raise UnreadableFile("Ce fichier n'est ni un CSV ni un classeur XLSX.")
     return _open_csv(decode_text(content))
@@ -54,34 +69,83 @@ def decode_text(content: bytes) -> str:
             return content.decode("latin-1")
 
 
-def sniff_delimiter(header_line: str) -> str:
-    return ";" if header_line.count(";") >= header_line.count(",") and ";" in header_line else ","
+def sniff_delimiter(header_line: str, following: str = "") -> str:
+    """The header line's separator; when it has none (the title of the ARS's sheet), the one of the next lines."""
+    text = header_line if (";" in header_line or "," in header_line) else following
+    return ";" if text.count(";") >= text.count(",") and ";" in text else ","
+
+
+def layout_table(
+    rows: Iterator[tuple[int, list]], *, total_rows: int, has_value: Callable[[list], bool], empty: str
+) -> Table:
+    """The table of either layout from the rows of one sheet (blank ones included)."""
+    try:
+        header_line, raw_headers = next(rows)
+    except StopIteration as error:
+        raise UnreadableFile(empty) from error
+    raw_headers = _trim(raw_headers)
+    headers = [normalize_header(value) for value in raw_headers]
+    head = [(header_line, raw_headers)]
+    if _PORTAL_HEADERS.isdisjoint(headers):
+        head.extend(itertools.islice(rows, tableau.HEADER_SCAN_ROWS))
+        group_index = tableau.find_header(head)
+        if group_index is not None:
+            sheet, names_index = tableau.read_sheet(head, group_index)
+            rest = itertools.chain(head[names_index + 1 :], rows)
+            return Table(
+                headers=sheet.headers,
+                raw_headers=[sheet.labels[name] for name in sheet.headers if name in sheet.labels],
+                estimated_rows=max(0, total_rows - sheet.header_line),
+                rows=sheet.lines(rest, has_value),
+                layout=TABLEAU,
+                header_line=sheet.header_line,
+                sheet=sheet,
+            )
+        rows = itertools.chain(head[1:], rows)
+    return Table(
+        headers=headers,
+        raw_headers=["" if value is None else str(value) for value in raw_headers],
+        estimated_rows=max(0, total_rows - header_line),
+        rows=(row for row in rows if has_value(row[1])),
+        header_line=header_line,
+    )
+
+
+def _csv_has_value(cells) -> bool:
+    return any(cell.strip() for cell in cells)
 
 
 def _open_csv(text: str) -> Table:
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line))
-    try:
-        raw_headers = next(reader)
-    except (StopIteration, csv.Error) as error:
-        raise UnreadableFile("La ligne d'en-tête du fichier est illisible.") from error
+    first_line, _, rest = text.partition("\n")
+    following = "\n".join(rest[:65536].split("\n", SNIFFED_LINES)[:SNIFFED_LINES])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line, following))
 
     def rows():
-        line = 1
+        line = 0
         try:
             for cells in reader:
                 line += 1
-                if any(cell.strip() for cell in cells):
-                    yield line, cells
+                yield line, cells
         except csv.Error as error:
             raise UnreadableFile(f"Ligne {line + 1} : le fichier CSV est mal formé ({error}).") from error
 
-    return Table(
-        headers=[normalize_header(value) for value in raw_headers],
-        raw_headers=[str(value) for value in raw_headers],
-        estimated_rows=max(0, text.count("\n") + (0 if text.endswith("\n") else 1) - 1),
-        rows=rows(),
+    return layout_table(
+        rows(),
+        total_rows=text.count("\n") + (0 if text.endswith("\n") else 1),
+        has_value=_csv_has_value,
+        empty="La ligne d'en-tête du fichier est illisible.",
     )
+
+
+def _pick_sheet(tables: Iterator[Table], finess: str) -> Table:
+    """The first sheet, unless another one is the ARS's layout for the structure's FINESS."""
+    first = next(tables)
+    if not finess or (first.sheet is not None and first.sheet.title.finess == finess):
+        return first
+    for table in tables:
+        if table.sheet is not None and table.sheet.title.finess == finess:
+            return table
+    return first
 
 
 # A reporting table's XML compresses some 10 to 30 times; a "zip bomb" a thousand times. Both limits are read from
@@ -108,38 +172,36 @@ def check_archive_sizes(archive: zipfile.ZipFile) -> None:
         )
 
 
-def _open_xlsx(content: bytes) -> Table:
+def _open_xlsx(content: bytes, finess: str = "") -> Table:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         check_archive_sizes(archive)
-        sheet = open_fast(archive)
+        workbook = open_fast(archive)
     except zipfile.BadZipFile as error:
         raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
     except XlsxFormatError:
-        return _open_xlsx_with_openpyxl(content)
-    iterator = sheet.rows()
-    try:
-        header_line, raw_headers = next(iterator)
-    except StopIteration as error:
-        raise UnreadableFile("La première feuille du classeur est vide.") from error
-    except XlsxFormatError as error:
-        raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
-    raw_headers = _trim(raw_headers)
+        return _open_xlsx_with_openpyxl(content, finess)
 
-    def rows():
+    def fast_rows(path):
         try:
-            for line, cells in iterator:
-                if _has_value(cells):
-                    yield line, cells
+            yield from workbook.rows(path)
         except XlsxFormatError as error:
             raise UnreadableFile(f"Ce classeur XLSX est illisible ou endommagé ({error}).") from error
 
-    return Table(
-        headers=[normalize_header(value) for value in raw_headers],
-        raw_headers=["" if value is None else str(value) for value in raw_headers],
-        estimated_rows=max(0, sheet.max_row() - header_line),
-        rows=rows(),
-    )
+    def tables():
+        for index, path in enumerate(workbook.sheet_paths):
+            try:
+                yield layout_table(
+                    fast_rows(path),
+                    total_rows=workbook.max_row(path),
+                    has_value=_has_value,
+                    empty="La première feuille du classeur est vide.",
+                )
+            except UnreadableFile:
+                if index == 0:
+                    raise
+
+    return _pick_sheet(tables(), finess)
 
 
 def _trim(cells: list) -> list:
@@ -153,7 +215,7 @@ def _has_value(cells) -> bool:
     return any(cell not in (None, "") and str(cell).strip() for cell in cells)
 
 
-def _open_xlsx_with_openpyxl(content: bytes) -> Table:
+def _open_xlsx_with_openpyxl(content: bytes, finess: str = "") -> Table:
     """The slower, more tolerant reader, for workbooks the fast one does not understand."""
     from openpyxl import load_workbook
 
@@ -161,25 +223,32 @@ def _open_xlsx_with_openpyxl(content: bytes) -> Table:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds (zipfile, KeyError, XML errors) on a damaged file
         raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
+
+    def sheet_rows(sheet):
+        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, list(cells)
+
+    def tables():
+        for index, sheet in enumerate(workbook.worksheets):
+            try:
+                yield layout_table(
+                    sheet_rows(sheet),
+                    total_rows=sheet.max_row or 1,
+                    has_value=_has_value,
+                    empty="La première feuille du classeur est vide.",
+                )
+            except UnreadableFile:
+                if index == 0:
+                    workbook.close()
+                    raise
+
+    table = _pick_sheet(tables(), finess)
+    table.rows = _closing(table.rows, workbook)
+    return table
+
+
+def _closing(rows, workbook):
     try:
-        raw_headers = _trim(next(iterator))
-    except StopIteration as error:
+        yield from rows
+    finally:
         workbook.close()
-        raise UnreadableFile("La première feuille du classeur est vide.") from error
-
-    def rows():
-        try:
-            for line, cells in enumerate(iterator, start=2):
-                if _has_value(cells):
-                    yield line, list(cells)
-        finally:
-            workbook.close()
-
-    return Table(
-        headers=[normalize_header(value) for value in raw_headers],
-        raw_headers=["" if value is None else str(value) for value in raw_headers],
-        estimated_rows=max(0, (sheet.max_row or 1) - 1),
-        rows=rows(),
-    )

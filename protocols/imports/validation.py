@@ -12,13 +12,14 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
-
-from portal.models import Professional, StructureMembership
-from portal.roles import Role
 from portal.validators import normalize_identifier
 from protocols.imports import columns as c
-from protocols.models import Protocol, TeamMembership
+from protocols.imports.lookups import (  # noqa: F401 (carrying_protocols, structure_professionals: imported from here)
+    ProfessionalLookup,
+    ProtocolLookup,
+    carrying_protocols,
+    structure_professionals,
+)
 
 MAX_REFERENCE_LENGTH = 64
 DATE_FR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -59,26 +60,8 @@ class ParsedRow:
         return (self.protocol_id, self.episode_reference, self.performed_on, self.delegate_id)
 
 
-def carrying_protocols(structure):
-    """The protocols whose interventions the structure records: its own, or those it implements for an ESP."""
-    return Protocol.objects.filter(
-        Q(structure=structure, implementing_structure__isnull=True) | Q(implementing_structure=structure)
-    )
-
-
-def structure_professionals(structure):
-    """Professionals an import of ``structure`` may name: members of the structure or of its protocols' teams.
-
-    An identifier of someone elsewhere in the country is refused: a typo must not attach an intervention (and its
-    visibility) to a stranger.
-    """
-    members = StructureMembership.objects.filter(structure=structure, role=Role.PROFESSIONAL).values("user_id")
-    teams = TeamMembership.objects.filter(protocol__in=carrying_protocols(structure)).values("professional_id")
-    return Professional.objects.filter(Q(user_id__in=members) | Q(pk__in=teams))
-
-
 def identifier_text(value) -> str:
-    """An RPPS or ADELI as typed: spaces, dots, dashes removed; a number cell loses no digit."""
+    """An RPPS, ADELI or N° AM as typed: spaces, dots, dashes removed; a number cell loses no digit."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -127,28 +110,41 @@ def cell_text(value) -> str:
 
 
 class RowChecker:
-    """Checks the header, then rows one by one. Build it once per file."""
+    """Checks the header, then rows one by one. Build it once per file.
 
-    def __init__(self, *, structure, headers: list[str]):
+    ``headers`` are the normalised names of the file's columns, in order (the ARS's layout is mapped onto the
+    portal's names before it gets here, see ``protocols.imports.tableau``). ``derive_episodes``: the file has no
+    episode column (the ARS's layout, one line per patient); the service derives each line's episode. ``labels``
+    names the columns in the error report as the file names them; ``header_line`` is the line of the column names.
+    """
+
+    def __init__(self, *, structure, headers: list[str], header_line=1, derive_episodes=False, labels=None):
+        self.header_line = header_line
+        self.derive_episodes = derive_episodes
+        self.labels: dict[str, str] = labels or {}
         self.positions: dict[str, int] = {}
         self.header_errors: list[RowError] = []
         for position, name in enumerate(headers):
             if not name:
                 continue
             if name in self.positions and name in c.HEADERS:
-                self.header_errors.append(RowError(1, name, name, "Cette colonne figure deux fois dans l'en-tête."))
+                self.header_errors.append(
+                    RowError(header_line, self.label(name), name, "Cette colonne figure deux fois dans l'en-tête.")
+                )
             self.positions.setdefault(name, position)
-        for name in c.REQUIRED:
+        required = [name for name in c.REQUIRED if not (derive_episodes and name == c.REFERENCE_EPISODE)]
+        for name in required:
             if name not in self.positions:
-                self.header_errors.append(RowError(1, name, "", "Colonne obligatoire absente de l'en-tête."))
-        self.protocols = {
-            code.upper(): pk for pk, code in carrying_protocols(structure).values_list("pk", "code").order_by("pk")
-        }
-        self.professionals: dict[str, int] = {}
-        for pk, rpps, adeli in structure_professionals(structure).values_list("pk", "rpps", "adeli").order_by("pk"):
-            for identifier in (rpps, adeli):
-                if identifier:
-                    self.professionals[identifier] = pk
+                self.header_errors.append(
+                    RowError(header_line, self.label(name), "", "Colonne obligatoire absente de l'en-tête.")
+                )
+        self.protocol_lookup = ProtocolLookup(structure)
+        self.protocols = self.protocol_lookup.by_code
+        self.professionals = ProfessionalLookup(structure)
+        self._by_identifier = self.professionals.by_identifier
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name, name)
 
     def _cell(self, cells: list, name: str):
         position = self.positions.get(name)
@@ -164,13 +160,9 @@ class RowChecker:
             if required:
                 errors.append(RowError(line, name, "", MISSING_VALUE))
             return None
-        pk = self.professionals.get(identifier)
+        pk = self._by_identifier.get(identifier)
         if pk is None:
-            if not re.fullmatch(r"\d{11}|\d{9}", identifier):
-                message = "Identifiant attendu : RPPS (11 chiffres) ou ADELI (9 chiffres)."
-            else:
-                message = "Aucun professionnel de la structure ou de ses équipes n'a cet identifiant RPPS ou ADELI."
-            errors.append(RowError(line, name, cell_text(raw), message))
+            errors.append(RowError(line, name, cell_text(raw), self.professionals.problem(identifier)))
         return pk
 
     def _date(self, cells, name, errors, line, *, required=True) -> datetime.date | None:
@@ -194,12 +186,9 @@ class RowChecker:
         if not raw_code:
             errors.append(RowError(line, c.PROTOCOLE, "", MISSING_VALUE))
         elif protocol_id is None:
-            known = ", ".join(sorted(self.protocols)) or "aucun"
-            errors.append(
-                RowError(
-                    line, c.PROTOCOLE, raw_code, f"Protocole inconnu dans cette structure (codes connus : {known})."
-                )
-            )
+            protocol_id, problem = self.protocol_lookup.resolve(raw_code)
+            if problem:
+                errors.append(RowError(line, c.PROTOCOLE, raw_code, problem))
 
         delegate_id = self._professional(cells, c.DELEGUE_IDENTIFIANT, errors, line)
         delegant_id = self._professional(cells, c.DELEGANT_IDENTIFIANT, errors, line)
@@ -213,8 +202,10 @@ class RowChecker:
                 )
             )
 
-        reference = cell_text(self._cell(cells, c.REFERENCE_EPISODE))
-        if not reference:
+        reference = "" if self.derive_episodes else cell_text(self._cell(cells, c.REFERENCE_EPISODE))
+        if self.derive_episodes:
+            pass
+        elif not reference:
             errors.append(RowError(line, c.REFERENCE_EPISODE, "", MISSING_VALUE))
         elif len(reference) > MAX_REFERENCE_LENGTH:
             errors.append(
@@ -246,6 +237,8 @@ class RowChecker:
             errors.append(RowError(line, c.DATE_SECOND_CONTACT, "", "Indiquez la date du second contact."))
 
         if errors:
+            if self.labels:
+                errors = [RowError(e.line, self.label(e.column), e.value, e.message) for e in errors]
             return None, errors
         return (
             ParsedRow(

@@ -1,10 +1,10 @@
-"""A fast reader of the first worksheet of an XLSX file, for the reporting table import.
+"""A fast reader of the worksheets of an XLSX file, for the reporting table import.
 
 openpyxl without lxml reads some 4,000 rows a second here, below what an import must sustain; streaming the sheet's
-XML with the standard library's C parser reads ten times that. It understands what spreadsheet tools write for a
-table of values: shared and inline strings, numbers, booleans, and date cells (by their number format, in the 1900
-or 1904 date system). Anything it does not understand raises ``XlsxFormatError`` and the caller falls back to
-openpyxl.
+XML with the standard library's C parser reads ten times that. It reads any worksheet (the tableau de reporting an
+ARS exports has one per structure) and understands what spreadsheet tools write for a table of values: shared and
+inline strings, numbers, booleans, and date cells (by their number format, in the 1900 or 1904 date system).
+Anything it does not understand raises ``XlsxFormatError`` and the caller falls back to openpyxl.
 """
 
 import datetime
@@ -58,7 +58,8 @@ def _text(element) -> str:
 class FastXlsx:
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
-        self.sheet_path, self.epoch = self._first_sheet()
+        self.sheet_paths, self.epoch = self._sheets()
+        self.sheet_path = self.sheet_paths[0]
         self.strings = self._shared_strings()
         self.date_styles = self._date_styles()
 
@@ -68,23 +69,29 @@ class FastXlsx:
         except KeyError:
             return None
 
-    def _first_sheet(self) -> tuple[str, datetime.datetime]:
+    def _sheets(self) -> tuple[list[str], datetime.datetime]:
+        """The paths of the worksheets in workbook order, and the date system."""
         workbook = self._xml("xl/workbook.xml")
         if workbook is None:
             raise XlsxFormatError("xl/workbook.xml is missing")
         properties = workbook.find(f"{MAIN}workbookPr")
         date1904 = properties is not None and properties.get("date1904") in ("1", "true")
-        sheet = workbook.find(f"{MAIN}sheets/{MAIN}sheet")
-        if sheet is None:
-            raise XlsxFormatError("no sheet")
-        relation_id = sheet.get(f"{DOC_RELS}id")
         rels = self._xml("xl/_rels/workbook.xml.rels")
+        targets = {}
         for relation in rels.iter(f"{PKG_RELS}Relationship") if rels is not None else ():
-            if relation.get("Id") == relation_id:
-                target = relation.get("Target")
-                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
-                return path, EPOCH_1904 if date1904 else EPOCH_1900
-        raise XlsxFormatError("the first sheet has no file")
+            target = relation.get("Target")
+            targets[relation.get("Id")] = (
+                target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            )
+        paths = []
+        for sheet in workbook.iterfind(f"{MAIN}sheets/{MAIN}sheet"):
+            path = targets.get(sheet.get(f"{DOC_RELS}id"))
+            if path is None:
+                raise XlsxFormatError("a sheet has no file")
+            paths.append(path)
+        if not paths:
+            raise XlsxFormatError("no sheet")
+        return paths, EPOCH_1904 if date1904 else EPOCH_1900
 
     def _shared_strings(self) -> list[str]:
         root = self._xml("xl/sharedStrings.xml")
@@ -131,22 +138,23 @@ class FastXlsx:
             return datetime.datetime.fromisoformat(raw)
         return raw  # "str" (a formula's text), "e" (an error such as #N/A)
 
-    def max_row(self) -> int:
+    def max_row(self, sheet_path: str | None = None) -> int:
         """The sheet's declared dimension (for the progress bar only)."""
-        with self.archive.open(self.sheet_path) as handle:
+        with self.archive.open(sheet_path or self.sheet_path) as handle:
             head = handle.read(2048).decode("utf-8", "ignore")
         match = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
         return int(match.group(1)) if match else 0
 
-    def rows(self) -> Iterator[tuple[int, list]]:
-        """(line, values) of every row present in the sheet; raises XlsxFormatError on a malformed sheet.
+    def rows(self, sheet_path: str | None = None) -> Iterator[tuple[int, list]]:
+        """(line, values) of every row present in the sheet (the first one by default); raises XlsxFormatError on a
+        malformed sheet.
 
         The sheet's XML is read in blocks of whole rows, each parsed at once by the C parser inside a copy of the
         root tag (so namespaces resolve): twice as fast as an event per element, in bounded memory.
         """
         line = 0
         try:
-            with self.archive.open(self.sheet_path) as handle:
+            with self.archive.open(sheet_path or self.sheet_path) as handle:
                 head = b""
                 while True:
                     block = handle.read(BLOCK_SIZE)

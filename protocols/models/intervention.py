@@ -129,6 +129,10 @@ class ImportBatch(BackgroundJob):
         IMPORTED = "imported", "Importé"
         ALREADY_IMPORTED = "already", "Déjà importé (rien n'a été ajouté)"
 
+    class Layout(models.TextChoices):
+        PORTAL = "portail", "Modèle du portail"
+        TABLEAU = "tableau", "Tableau de reporting de l'ARS"
+
     structure = models.ForeignKey("portal.Structure", on_delete=models.PROTECT, related_name="import_batches")
     source = models.CharField("origine", max_length=10, choices=InterventionSource.choices, default="import")
     file = models.FileField("fichier", upload_to=private_upload_to("imports"), blank=True)
@@ -143,6 +147,10 @@ class ImportBatch(BackgroundJob):
     episode_repeat_count = models.PositiveIntegerField("lignes d'un épisode déjà enregistré (doublons)", default=0)
     error_count = models.PositiveIntegerField("lignes en erreur", default=0)
     errors = models.JSONField("erreurs (ligne, colonne, message)", default=list, blank=True)
+    layout = models.CharField("présentation du fichier", max_length=10, choices=Layout.choices, blank=True)
+    # The ARS's layout: the « Période concernée » the sheet declares (its lines must fall within it).
+    declared_from = models.DateField("période concernée : du", null=True, blank=True)
+    declared_to = models.DateField("période concernée : au", null=True, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
 
@@ -156,6 +164,12 @@ class ImportBatch(BackgroundJob):
                 condition=Q(outcome="imported"),
                 name="import_batch_same_file_once",
                 violation_error_message="Ce fichier a déjà été importé pour cette structure.",
+            ),
+            models.CheckConstraint(
+                condition=Q(declared_from__isnull=True, declared_to__isnull=True)
+                | Q(declared_from__isnull=False, declared_to__gte=F("declared_from")),
+                name="import_batch_declared_period_valid",
+                violation_error_message="La période concernée finit avant de commencer.",
             ),
         ]
 

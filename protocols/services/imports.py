@@ -6,6 +6,9 @@
 - Idempotent twice over: a file whose SHA-256 was already imported for the structure adds nothing (and says so);
   a row identical to a stored intervention (same protocol, episode, date and delegate) is skipped. A row of a known
   episode with another date or delegate is stored, and the eligibility excludes it as ``doublon``.
+- Two layouts, one set of checks: the portal's template, and the tableau de reporting as the ARS hands it out (its
+  title block's FINESS must be the structure's, its lines fall within its « Période concernée », and each line's
+  episode is derived: ``protocols.imports.episodes``).
 - Small files are imported during the request; larger ones by a Celery task, whose progress the batch page polls.
 
 Imports run one at a time per structure (the structure row is locked while writing), so counts are exact.
@@ -27,7 +30,8 @@ from portal.jobs import JobStatus, job_send, job_send_on_commit, jobs_resend_uns
 from portal.models import Structure, User
 from portal.roles import Role
 from portal.uploads import safe_display_name
-from protocols.imports.reading import UnreadableFile, is_xlsx, open_table
+from protocols.imports.episodes import assign_episodes
+from protocols.imports.reading import Table, UnreadableFile, is_xlsx, open_table
 from protocols.imports.validation import ParsedRow, RowChecker, RowError
 from protocols.models import ImportBatch, Intervention, InterventionSource
 from protocols.services.interventions import notify_eligibility_inputs
@@ -151,14 +155,18 @@ def _run(batch: ImportBatch) -> ImportBatch:
     with batch.file.open("rb") as handle:
         content = handle.read()
     try:
-        table = open_table(content)
+        table = open_table(content, finess=batch.structure.finess)
     except UnreadableFile as error:
         return _reject(batch, [RowError(1, "", "", str(error))], rows_read=0)
+    sheet = table.sheet
+    if sheet is not None and (problem := sheet.finess_problem(batch.structure)):
+        return _reject(batch, [problem], rows_read=0)
     batch.mark_running(total=table.estimated_rows)
 
-    checker = RowChecker(structure=batch.structure, headers=table.headers)
+    checker = table_checker(batch.structure, table)
     errors: list[RowError] = list(checker.header_errors)
     rows: list[ParsedRow] = []
+    dated: list[tuple[int, object]] = []  # the ARS's layout: (line, date) of every readable line, for its period
     read = 0
     try:
         for line, cells in table.rows:
@@ -166,12 +174,19 @@ def _run(batch: ImportBatch) -> ImportBatch:
             parsed, row_errors = checker.check(line, cells)
             if row_errors:
                 errors.extend(row_errors)
-            elif not errors:
-                rows.append(parsed)  # once the file is refused, valid rows need not be kept
+            else:
+                if not errors:
+                    rows.append(parsed)  # once the file is refused, valid rows need not be kept
+                if sheet is not None:
+                    dated.append((line, parsed.performed_on))
             if read % PROGRESS_EVERY == 0:
                 batch.advance(min(read, batch.total or read))
     except UnreadableFile as error:
         errors.append(RowError(read + 2, "", "", str(error)))
+    if sheet is not None:
+        errors.extend(sheet.problems)
+        errors.extend(filter(None, (sheet.outside_period(line, day) for line, day in dated)))
+        errors.sort(key=lambda error: error.line)
     if errors:
         return _reject(batch, errors, rows_read=read)
 
@@ -183,6 +198,8 @@ def _run(batch: ImportBatch) -> ImportBatch:
         if previous_import(batch) is not None:
             _finish_already_imported(batch)
             return batch
+        if sheet is not None:
+            rows = assign_episodes(rows, identifiers=checker.professionals.identifiers)
         result = interventions_write(
             structure=batch.structure, rows=rows, by=batch.requested_by, source=batch.source, batch=batch
         )
@@ -191,10 +208,35 @@ def _run(batch: ImportBatch) -> ImportBatch:
         batch.created_count = result.created
         batch.identical_count = result.identical
         batch.episode_repeat_count = result.episode_repeats
-        batch.save(update_fields=["outcome", "rows_read", "created_count", "identical_count", "episode_repeat_count"])
+        batch.layout = table.layout
+        batch.declared_from, batch.declared_to = sheet.period if sheet and sheet.period else (None, None)
+        batch.save(
+            update_fields=[
+                "outcome",
+                "rows_read",
+                "created_count",
+                "identical_count",
+                "episode_repeat_count",
+                "layout",
+                "declared_from",
+                "declared_to",
+            ]
+        )
     batch.total = read
     batch.mark_done()
     return batch
+
+
+def table_checker(structure: Structure, table: Table) -> RowChecker:
+    """The row checks of the file's layout: the same rules, the ARS's column names in the report."""
+    sheet = table.sheet
+    return RowChecker(
+        structure=structure,
+        headers=table.headers,
+        header_line=table.header_line,
+        derive_episodes=sheet is not None,
+        labels=sheet.labels if sheet is not None else None,
+    )
 
 
 def _reject(batch: ImportBatch, errors: list[RowError], *, rows_read: int) -> ImportBatch:

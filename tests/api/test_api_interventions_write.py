@@ -107,7 +107,7 @@ def test_every_invalid_row_is_reported_and_nothing_is_written(world, api_client_
         (
             4,
             "delegate_identifier",
-            "Aucun professionnel de la structure ou de ses équipes n'a cet identifiant RPPS ou ADELI.",
+            "Aucun professionnel de la structure ou de ses équipes n'a ce numéro RPPS.",
         ),
         (5, "episode_reference", "Valeur obligatoire manquante."),
         (6, "delegant_identifier", "Le délégant doit être un autre professionnel que le délégué."),

@@ -54,9 +54,9 @@ def test_one_invalid_row_refuses_the_whole_file_and_reports_every_error(world):
         (
             5,
             "delegue_identifiant",
-            "Aucun professionnel de la structure ou de ses équipes n'a cet identifiant RPPS ou ADELI.",
+            "Aucun professionnel de la structure ou de ses équipes n'a ce numéro RPPS.",
         ),
-        (6, "delegant_identifiant", "Identifiant attendu : RPPS (11 chiffres) ou ADELI (9 chiffres)."),
+        (6, "delegant_identifiant", "Identifiant attendu : RPPS (11 chiffres), ADELI ou N° AM (9 chiffres)."),
         (7, "reference_episode", "Valeur obligatoire manquante."),
         (8, "delegant_identifiant", "Le délégant doit être un autre professionnel que le délégué."),
         (9, "date_second_contact", "Le second contact ne peut pas précéder l'intervention."),
