@@ -55,6 +55,13 @@ class FundingConfig(AppConfig):
             order=54,
             group="Financement",
         )
+        navigation.register(
+            "Tableaux de reporting",
+            "funding:tableau_list",
+            {Role.COORDINATOR, Role.PROFESSIONAL, Role.FINANCE_OFFICER, Role.REGION_ADMIN, Role.INSTRUCTOR},
+            order=56,
+            group="Financement",
+        )
         # Interventions and eligibility area.
         navigation.register(
             "Suivi des interventions",

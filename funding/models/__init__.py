@@ -29,6 +29,7 @@ from funding.models.statement import (
     StatementLine,
     StatementStatus,
 )
+from funding.models.tableau import Tableau, TableauSignatory, TableauState, TableauTransition
 
 __all__ = [
     "DECIDED_STATES",
@@ -65,5 +66,9 @@ __all__ = [
     "StatementItem",
     "StatementLine",
     "StatementStatus",
+    "Tableau",
+    "TableauSignatory",
+    "TableauState",
+    "TableauTransition",
     "Wave",
 ]

@@ -1,6 +1,16 @@
 """All funding routes share the "funding" namespace; each area of the app keeps its routes in its own module."""
 
-from funding.urls import campaigns, committee, dossiers, grants, instruction, interventions, payments, statements
+from funding.urls import (
+    campaigns,
+    committee,
+    dossiers,
+    grants,
+    instruction,
+    interventions,
+    payments,
+    statements,
+    tableaux,
+)
 
 app_name = "funding"
 
@@ -13,4 +23,5 @@ urlpatterns = [
     *interventions.urlpatterns,
     *statements.urlpatterns,
     *payments.urlpatterns,
+    *tableaux.urlpatterns,
 ]

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from funding.exports.statements import detail_csv, region_statements, statements_xlsx, summary_csv
+from funding.exports.tableau import XLSX_TYPE, tableau_sheets_of_statements, write_tableau
 from funding.forms.statements import ComputeStatementsForm
-from funding.models import ComputationRun, Statement, StatementStatus
+from funding.models import ComputationRun, Statement, StatementStatus, Tableau
 from funding.periods import Period
 from funding.selectors.payments import with_paid
 from funding.selectors.statements import DETAIL_FILTERS, StatementInterventions, exclusion_counts
@@ -173,6 +174,14 @@ def statement_period(request, region_id, period):
         .first()
     )
     page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
+    tableaux = (
+        Tableau.objects.visible_to(request.user, roles=FINANCE_READERS)
+        .of_region(region)
+        .of_period(period)
+        .with_confirmations()
+        .select_related("structure", "transmitted_by")
+        .order_by("structure__name", "pk")
+    )
     return render(
         request,
         "funding/statements/period.html",
@@ -182,23 +191,25 @@ def statement_period(request, region_id, period):
             "page": page,
             "totals": totals,
             "last_run": last_run,
+            "tableaux": tableaux,
             "can_issue": _is_officer_of(request.user, region.pk) and totals["drafts"] and last_run,
         },
     )
 
 
-EXPORT_FORMATS = {"csv", "xlsx", "pdf"}
+EXPORT_FORMATS = {"csv", "xlsx", "pdf", "tableau"}
 
 
 @role_required(*FINANCE_READERS)
 @require_GET
 def statement_period_export(request, region_id, period):
-    """``?format=csv|xlsx|pdf`` and ``&detail=1`` for one line per intervention (CSV, XLSX)."""
+    """``?format=csv|xlsx|pdf|tableau`` and ``&detail=1`` for one line per intervention (CSV, XLSX); ``tableau``:
+    the ARS's tableau de reporting, one sheet per structure."""
     region = _get_region_for_user(request.user, region_id)
     export_format = request.GET.get("format", "csv")
     detail = request.GET.get("detail") == "1"
     if export_format not in EXPORT_FORMATS:
-        return HttpResponse("Format inconnu : csv, xlsx ou pdf.", status=400, content_type="text/plain")
+        return HttpResponse("Format inconnu : csv, xlsx, pdf ou tableau.", status=400, content_type="text/plain")
     statements = region_statements(region, period)
     name = f"etats-{region.code}-{period}{'-detail' if detail else ''}"
     if export_format == "csv":
@@ -206,16 +217,15 @@ def statement_period_export(request, region_id, period):
         response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
-    if export_format == "xlsx":
+    if export_format in ("xlsx", "tableau"):
         spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        statements_xlsx(statements, period, spooled, detail=detail)
+        if export_format == "tableau":
+            write_tableau(tableau_sheets_of_statements(statements, period), spooled)
+            name = f"tableaux-reporting-{region.code}-{period}"
+        else:
+            statements_xlsx(statements, period, spooled, detail=detail)
         spooled.seek(0)
-        return FileResponse(
-            spooled,
-            as_attachment=True,
-            filename=f"{name}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        return FileResponse(spooled, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX_TYPE)
     if not statements.exists():
         raise Http404("Aucun état pour cette période.")
     return _pdf_response(statements_pdf_bytes(statements), f"etats-{region.code}-{period}.pdf")

@@ -1,5 +1,6 @@
-"""``manage.py export_statements --region PACA --period 2025-H1 --format csv|xlsx|pdf --output FILE [--detail]``:
-the same exports as the pages, written to a file (``-`` for the standard output, CSV only)."""
+"""``manage.py export_statements --region PACA --period 2025-H1 --format csv|xlsx|pdf|tableau --output FILE
+[--detail]``: the same exports as the pages, written to a file (``-`` for the standard output, CSV only).
+``tableau``: the ARS's tableau de reporting (seed 003), one sheet per structure."""
 
 import sys
 import time
@@ -7,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from funding.exports.statements import detail_csv, region_statements, statements_xlsx, summary_csv
+from funding.exports.tableau import tableau_sheets_of_statements, write_tableau
 from funding.management.commands._region_period import add_region_period_arguments, region_and_period
 from funding.services.statement_pdf import statements_pdf_bytes
 
@@ -16,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         add_region_period_arguments(parser)
-        parser.add_argument("--format", choices=["csv", "xlsx", "pdf"], default="csv")
+        parser.add_argument("--format", choices=["csv", "xlsx", "pdf", "tableau"], default="csv")
         parser.add_argument("--output", required=True, help="Fichier à écrire (« - » : sortie standard, CSV)")
         parser.add_argument(
             "--detail", action="store_true", help="Une ligne par intervention (CSV ; feuille « Détail » en XLSX)"
@@ -47,6 +49,9 @@ class Command(BaseCommand):
         elif export_format == "xlsx":
             statements_xlsx(statements, period, output, detail=options["detail"])
             self.stderr.write(f"Classeur écrit en {time.perf_counter() - started:.3f} s")
+        elif export_format == "tableau":
+            write_tableau(tableau_sheets_of_statements(statements, period), output)
+            self.stderr.write(f"Tableaux de reporting écrits en {time.perf_counter() - started:.3f} s")
         else:
             with open(output, "wb") as target:
                 target.write(statements_pdf_bytes(statements))
