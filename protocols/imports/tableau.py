@@ -106,6 +106,7 @@ class TableauSheet:
         order = [self.positions.get(name) for name in c.HEADERS]
         protocol = c.HEADERS.index(c.PROTOCOLE)
         in_footer = False
+        markers: dict[str, str] = {}
         pending: tuple[int, str] | None = None  # a period row whose dates may sit on the next row
         for line, cells in rows:
             if not has_value(cells):
@@ -118,10 +119,13 @@ class TableauSheet:
                     continue
                 self._read_period(*pending)
                 pending = None
-            first = normalize_header(next(text for text in (cell_text(cell) for cell in cells) if text))
-            if in_footer or first.startswith(_FOOTER_MARKERS):
+            first = next(text for text in (cell_text(cell) for cell in cells) if text)
+            marker = markers.get(first)
+            if marker is None:  # the first cell is mostly the protocol: a few values, each normalised once
+                marker = markers[first] = normalize_header(first)[:40]
+            if in_footer or marker.startswith(_FOOTER_MARKERS):
                 in_footer = True
-                if first.startswith("periode_concernee") and not self.period_line:
+                if marker.startswith("periode_concernee") and not self.period_line:
                     text = row_text(cells)
                     if len(_DATE_TOKEN.findall(text)) < 2:
                         pending = (line, text)

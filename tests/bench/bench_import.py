@@ -60,6 +60,45 @@ def _xlsx(rows) -> bytes:
     return buffer.getvalue()
 
 
+def _tableau_rows(world, delegates, count: int, seed: int) -> list[list]:
+    """The ARS's layout (seed 003): title block, two header rows, one line per patient (no episode), period."""
+    from tests.protocols.tableau_files import Line, line_cells, tableau_rows
+
+    rng = random.Random(seed)
+    start = datetime.date(2025, 3, 1)
+    lines = []
+    for n in range(count):
+        day = start + datetime.timedelta(days=rng.randrange(600))
+        lines.append(
+            Line(world.protocol.code, day.strftime("%d/%m/%Y"), delegates[n % len(delegates)], world.delegant)
+        )
+    rows = tableau_rows([], finess=world.structure.finess, period="Période concernée : du 01/03/2025 au 31/12/2026")
+    body = [line_cells(line) for line in lines]
+    return rows[:11] + body + rows[11:]
+
+
+def _tableau_csv(rows) -> bytes:
+    from tests.protocols.tableau_files import tableau_csv
+
+    return tableau_csv(rows, encoding="cp1252")
+
+
+def _tableau_xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    from tests.protocols.tableau_files import MERGES
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    for row in rows:
+        sheet.append(row)
+    for cells in MERGES:
+        sheet.merged_cells.add(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def _time_import(world, content: bytes, name: str):
     from protocols.services.imports import import_batch_create_from_bytes, import_batch_run
 
@@ -110,4 +149,19 @@ def bench_import(bench: Bench) -> None:
         batch, elapsed = _time_import(world, _csv(_rows(world, delegates, CSV_ROWS, seed=1)) + b"\n", "again.csv")
         bench.record("Réimport des mêmes lignes : créées", batch.created_count)
         bench.record("Réimport des mêmes lignes : débit", int(CSV_ROWS / elapsed), "lignes/s")
+
+        # The tableau de reporting as the ARS hands it out, each in a structure of its own.
+        tableau = build_world()
+        delegates = [tableau.delegate] + [tableau.add_delegate() for _ in range(4)]
+        rows = _tableau_rows(tableau, delegates, CSV_ROWS, seed=3)
+        batch, elapsed = _time_import(tableau, _tableau_csv(rows), "tableau.csv")
+        bench.record("Tableau de l'ARS, CSV : interventions créées", batch.created_count)
+        bench.record("Tableau de l'ARS, CSV : débit", int(CSV_ROWS / elapsed), "lignes/s", "≥ 5 000 lignes/s")
+        batch, elapsed = _time_import(tableau, _tableau_csv(rows) + b"\r\n", "tableau-bis.csv")
+        bench.record("Tableau de l'ARS, réimport : créées", batch.created_count)
+        bench.record("Tableau de l'ARS, réimport : débit", int(CSV_ROWS / elapsed), "lignes/s")
+        other = build_world()
+        rows = _tableau_rows(other, [other.delegate], XLSX_ROWS, seed=4)
+        batch, elapsed = _time_import(other, _tableau_xlsx(rows), "tableau.xlsx")
+        bench.record("Tableau de l'ARS, XLSX : débit", int(XLSX_ROWS / elapsed), "lignes/s", "≥ 5 000 lignes/s")
         transaction.set_rollback(True)

@@ -51,6 +51,7 @@ INES = {"protocol__code": "LOC-PACA-HTA", "professional__user__email": "ide.msp@
 REPORT_H1 = pk("reporting.BiannualReport", grant__reference="SUB-PACA-2025-001", year=2025, half=1)
 REPORT_H2 = pk("reporting.BiannualReport", grant__reference="SUB-PACA-2025-001", year=2025, half=2)
 CONSOLIDATION = pk("reporting.ConsolidatedReport", region__code="PACA", year=2025, half=1)
+TABLEAU_H1 = pk("funding.Tableau", structure__finess="130012347", year=2025, half=1)
 
 # account (None: anonymous) → its main pages.
 MAIN_PAGES = {
@@ -101,6 +102,8 @@ MAIN_PAGES = {
         page("funding:intervention_overview"),
         page("funding:intervention_list"),
         page("funding:intervention_list", query="statut=exclue"),
+        page("funding:tableau_list"),
+        page("funding:tableau_detail", tableau_id=TABLEAU_H1),
     ],
     "coordinateur.cds@demo.fr": [
         page("funding:dossier_edit", dossier_id=pk("funding.Dossier", reference="AMI-PACA-2025-003")),
@@ -116,6 +119,8 @@ MAIN_PAGES = {
         page("protocols:my_interventions"),
         page("protocols:intervention_create"),
         page("funding:intervention_list"),
+        page("funding:tableau_list"),
+        page("funding:tableau_detail", tableau_id=TABLEAU_H1),
     ],
     "instructeur.paca@demo.fr": [
         page("agency_dashboard"),
@@ -180,6 +185,8 @@ MAIN_PAGES = {
         page("funding:payment_list"),
         page("funding:payment_create", statement_id=H1),
         page("funding:grant_list"),
+        page("funding:statement_period", region_id=PACA, period="2025-H1"),
+        page("funding:tableau_detail", tableau_id=TABLEAU_H1),
     ],
 }
 

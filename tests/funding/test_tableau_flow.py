@@ -13,6 +13,7 @@ from funding.models import Tableau, TableauSignatory, TableauState, TableauTrans
 from funding.periods import Period
 from funding.services.tableaux import tableau_confirm, tableau_open, tableau_transmit
 from portal.errors import ApplicationError
+from portal.models import User
 from portal.roles import Role
 from protocols.services.imports import import_batch_create_from_bytes, import_batch_run
 from tests.funding.eligibility_world import build_world
@@ -216,3 +217,16 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_tableaux(client,
     with django_assert_max_num_queries(first):
         response = client.get(reverse("funding:tableau_list"))
     assert len(response.context["page"].object_list) == 4
+
+
+def test_the_demo_tableau_waits_for_its_delegates(client, demo):
+    tableau = Tableau.objects.get(structure__finess="130012347", year=2025, half=1)
+    confirmed = {
+        s.professional.user.email: s.is_confirmed for s in tableau.signatories.select_related("professional__user")
+    }
+    assert confirmed["medecin.msp@demo.fr"] is True
+    assert confirmed["ide.msp@demo.fr"] is False
+    client.force_login(User.objects.get(email="ide.msp@demo.fr"))
+    assert "Attester mes lignes" in client.get(_detail(tableau)).content.decode()
+    client.force_login(User.objects.get(email="coordinateur.msp@demo.fr"))
+    assert "n&#x27;ont pas encore attesté leurs lignes" in client.get(_detail(tableau)).content.decode()
