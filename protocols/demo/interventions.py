@@ -24,7 +24,8 @@ from portal.models import Professional, Structure, StructureMembership, User
 from portal.roles import Role
 from protocols.demo.keys import HTA_CODE, OLIVIERS_FINESS, PAYS_D_AIX_FINESS, POLLAKIURIE_CODE
 from protocols.imports.columns import HEADERS
-from protocols.imports.validation import ParsedRow, carrying_protocols
+from protocols.imports.lookups import carrying_protocols
+from protocols.imports.validation import ParsedRow
 from protocols.models import ImportBatch, Intervention, InterventionSource
 from protocols.services.imports import import_batch_create_from_bytes, import_batch_run, interventions_write
 

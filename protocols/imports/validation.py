@@ -1,7 +1,7 @@
 """Checking each row of the reporting table against the structure's protocols and professionals.
 
 Every row is checked (never "stop at the first error"), so the report lists everything to fix at once. Protocols and
-professionals are loaded once into dictionaries: checking a row costs no query.
+professionals are loaded once into dictionaries (``protocols.imports.lookups``): checking a row costs no query.
 
 What is checked here is what makes a row *recordable* (a readable date, a protocol of the structure, known people,
 an anonymous episode reference). Whether it *earns money* (team on that date, training, suspension, grant…) is the
@@ -14,12 +14,7 @@ from dataclasses import dataclass
 
 from portal.validators import normalize_identifier
 from protocols.imports import columns as c
-from protocols.imports.lookups import (  # noqa: F401 (carrying_protocols, structure_professionals: imported from here)
-    ProfessionalLookup,
-    ProtocolLookup,
-    carrying_protocols,
-    structure_professionals,
-)
+from protocols.imports.lookups import ProfessionalLookup, ProtocolLookup
 
 MAX_REFERENCE_LENGTH = 64
 DATE_FR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -50,7 +45,7 @@ class ParsedRow:
     performed_on: datetime.date
     delegate_id: int
     delegant_id: int
-    episode_reference: str
+    episode_reference: str  # "" for a line of the ARS's layout until ``protocols.imports.episodes`` derives it
     second_contact_on: datetime.date | None
     second_contact_delegate_id: int | None
 

@@ -28,7 +28,8 @@ from portal.jobs import JobStatus
 from portal.models import Professional, Structure, User
 from portal.roles import Role
 from protocols.imports import columns as c
-from protocols.imports.validation import ParsedRow, RowChecker, RowError, identifier_text, structure_professionals
+from protocols.imports.lookups import structure_professionals
+from protocols.imports.validation import ParsedRow, RowChecker, RowError, identifier_text
 from protocols.models import ImportBatch, Intervention, InterventionSource
 from protocols.services.imports import interventions_write, previous_import
 

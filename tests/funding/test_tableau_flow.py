@@ -230,3 +230,19 @@ def test_the_demo_tableau_waits_for_its_delegates(client, demo):
     assert "Attester mes lignes" in client.get(_detail(tableau)).content.decode()
     client.force_login(User.objects.get(email="coordinateur.msp@demo.fr"))
     assert "n&#x27;ont pas encore attesté leurs lignes" in client.get(_detail(tableau)).content.decode()
+
+
+def test_a_professional_whose_lines_are_cancelled_is_no_longer_asked(world):
+    """The signatories follow the lines: cancelling the only line of a delegate takes him off the tableau."""
+    from protocols.services.interventions import intervention_cancel
+
+    other = world.add_delegate()
+    line = world.intervention(D(2025, 5, 5), delegate=other, episode_reference="EP-AUTRE")
+    tableau = tableau_open(structure=world.structure, period=H1, by=world.coordinator)
+    assert tableau.signatories.filter(is_current=True).count() == 3
+    intervention_cancel(intervention=line, by=world.coordinator)
+    signatory = tableau.signatories.get(professional=other)
+    assert (signatory.is_current, signatory.line_count) == (False, 0)
+    for current in tableau.signatories.filter(is_current=True).select_related("professional__user"):
+        tableau_confirm(tableau=tableau, by=current.professional.user, digest=current.lines_digest)
+    assert tableau_transmit(tableau=tableau, by=world.coordinator, sworn=True).transmitted_line_count == 2
