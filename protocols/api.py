@@ -192,12 +192,17 @@ class InterventionRowIn(Schema):
     performed_on: Text = Field(
         ..., max_length=30, description="Date de l'intervention : AAAA-MM-JJ (ou JJ/MM/AAAA).", examples=["2025-03-15"]
     )
-    protocol: Text = Field(..., max_length=60, description="Code du protocole.", examples=["LOC-PACA-HTA"])
+    protocol: Text = Field(
+        ...,
+        max_length=60,
+        description="Code du protocole (ou son nom court, ex. pollakiurie).",
+        examples=["LOC-PACA-HTA"],
+    )
     delegate_identifier: Text = Field(
-        ..., max_length=30, description="RPPS ou ADELI du délégué.", examples=["10000000025"]
+        ..., max_length=30, description="RPPS, ADELI ou N° AM du délégué.", examples=["10000000025"]
     )
     delegant_identifier: Text = Field(
-        ..., max_length=30, description="RPPS ou ADELI du délégant.", examples=["10000000017"]
+        ..., max_length=30, description="RPPS, ADELI ou N° AM du délégant.", examples=["10000000017"]
     )
     episode_reference: Text = Field(
         ...,
@@ -208,7 +213,7 @@ class InterventionRowIn(Schema):
     )
     second_contact_on: Text | None = Field(None, max_length=30, description="Date du second contact, facultative.")
     second_contact_identifier: Text | None = Field(
-        None, max_length=30, description="RPPS ou ADELI du délégué du second contact, facultatif."
+        None, max_length=30, description="RPPS, ADELI ou N° AM du délégué du second contact, facultatif."
     )
 
     def as_row(self) -> dict:
