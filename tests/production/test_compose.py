@@ -1,7 +1,10 @@
 """docker-compose, read as Docker would (no Docker engine here): a reverse proxy in front, gunicorn on the internal
 network only, the client's address trusted from exactly that one proxy; the image built as the smoke test builds."""
 
+import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -61,6 +64,28 @@ def test_the_proxy_configuration_is_committed_and_mounted(compose):
     assert "trusted_proxies" not in caddyfile  # clients' own X-Forwarded-For is never passed on
     assert "{$SITE_ADDRESS" in caddyfile
     assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_caddy_accepts_the_configuration():
+    """Caddy itself (Debian's package, installed by ``make test``) adapts and validates the committed Caddyfile."""
+    result = subprocess.run(
+        ["caddy", "adapt", "--config", str(ROOT / "config/caddy/Caddyfile"), "--adapter", "caddyfile", "--validate"],
+        env={**os.environ, "SITE_ADDRESS": "portail-protocoles.example.fr"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    server = config["apps"]["http"]["servers"]["srv0"]
+    assert server["listen"] == [":443"]  # HTTPS, HTTP redirected to it
+    route = server["routes"][0]
+    assert route["match"] == [{"host": ["portail-protocoles.example.fr"]}]
+    handlers = [handler for sub in route["handle"] for step in sub["routes"] for handler in step["handle"]]
+    proxy = next(handler for handler in handlers if handler["handler"] == "reverse_proxy")
+    assert proxy["upstreams"] == [{"dial": "web:8000"}]
+    assert "trusted_proxies" not in json.dumps(config)
+    assert "warn" not in result.stderr
 
 
 def test_the_image_builds_static_files_as_the_smoke_test_does():
