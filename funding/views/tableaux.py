@@ -6,7 +6,6 @@ import tempfile
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +16,7 @@ from funding.periods import InvalidPeriod, Period
 from funding.services import tableaux as services
 from funding.views.common import add_form_error
 from portal.decorators import role_required
+from portal.downloads import file_response
 from portal.errors import ApplicationError
 from portal.models import Structure
 from portal.roles import Role
@@ -179,4 +179,4 @@ def tableau_download(request, tableau_id):
     write_tableau(tableau_sheets_of_tableau(tableau), spooled)
     spooled.seek(0)
     name = f"tableau-reporting-{tableau.structure.finess or tableau.structure.pk}-{tableau.period}.xlsx"
-    return FileResponse(spooled, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+    return file_response(spooled, name, content_type=XLSX_TYPE)

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0003_structure_cpam_professional_am_number'),
-        ('protocols', '0006_intervention_recent_index'),
+        ('protocols', '0007_protocol_code_charset'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
