@@ -32,11 +32,14 @@ run: venv
 	@echo "Portail : http://127.0.0.1:8000 (Ctrl-C pour arrêter)"
 	$(WITH_DB) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## test: set up, ensure PostgreSQL, Redis and Chromium, then lint and run the whole suite
+## test: set up, ensure PostgreSQL, Redis and Chromium, then lint, run the suite in parallel (2 workers), then the
+## browser journeys and the tests that need the machine to themselves (real Celery worker, fault injection) one at a
+## time (a single worker, which reuses the database the first pass created for gw0: no second migration)
 test: export DJANGO_SETTINGS_MODULE := config.settings.test
 test: venv services system-deps
 	$(MAKE) --no-print-directory quality
-	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+	$(BIN)/pytest --create-db -n 2 -m "not browser and not serial" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 1 -m "browser or serial" $(PYTEST_ARGS)
 
 quality: export DJANGO_SETTINGS_MODULE ?= config.settings.test
 quality: venv
