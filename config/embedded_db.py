@@ -36,6 +36,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 DATABASE = "portal"
+PORT = 5432  # only names the socket file (.s.PGSQL.5432): no TCP port is opened
 SYSTEM_USER = "portal-postgres"
 BASE_DIR = Path(__file__).resolve().parent.parent
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes; PostgreSQL adds ".s.PGSQL.5432.lock" next to the socket
@@ -56,7 +57,7 @@ def socket_dir(var_dir: Path) -> Path:
 
 def database_url(var_dir: Path) -> str:
     """Where the settings find the embedded server: a pure function of ``var_dir``, nothing to read or go stale."""
-    return f"postgres://postgres@{quote(str(socket_dir(var_dir)), safe='')}/{DATABASE}"
+    return f"postgres://postgres@{quote(str(socket_dir(var_dir)), safe='')}:{PORT}/{DATABASE}"
 
 
 class EmbeddedPostgres:
@@ -86,7 +87,7 @@ class EmbeddedPostgres:
                 "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C",
                 "--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--no-instructions",
             )  # fmt: skip
-        options = f"-c listen_addresses='' -k {shlex.quote(str(self.socket_dir))}"
+        options = f"-c listen_addresses='' -p {PORT} -k {shlex.quote(str(self.socket_dir))}"
         self._pg(
             "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options,
             new_session=True,
@@ -106,7 +107,8 @@ class EmbeddedPostgres:
             result = subprocess.run(
                 [str(self.bin / program), *args],
                 cwd=self.dir,
-                env={**os.environ, "LC_ALL": "C"},
+                # PGPORT, PGDATA… of the developer's shell are for their own PostgreSQL, not this one.
+                env={**{k: v for k, v in os.environ.items() if not k.startswith("PG")}, "LC_ALL": "C"},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -115,7 +117,7 @@ class EmbeddedPostgres:
             )
         if check and result.returncode != 0:
             raise RuntimeError(
-                f"PostgreSQL embarqué : « {program} {' '.join(args[:1])} » a échoué ({result.returncode}). "
+                f"PostgreSQL embarqué : « {program} » a échoué (code {result.returncode}). "
                 f"Journaux : {self.dir / 'commands.log'}, {self.log}"
             )
         return result
@@ -135,7 +137,9 @@ class EmbeddedPostgres:
     def _create_database(self) -> None:
         import psycopg
 
-        with psycopg.connect(host=str(self.socket_dir), user="postgres", dbname="postgres", autocommit=True) as db:
+        with psycopg.connect(
+            host=str(self.socket_dir), port=PORT, user="postgres", dbname="postgres", autocommit=True
+        ) as db:
             if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
                 db.execute(f'CREATE DATABASE "{DATABASE}"')
 

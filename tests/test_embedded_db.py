@@ -34,7 +34,7 @@ def var_dir():
 
 def _query(server: EmbeddedPostgres, *statements: str):
     """Run the statements in one transaction (committed); the last one's first row."""
-    with psycopg.connect(host=str(server.socket_dir), user="postgres", dbname=embedded_db.DATABASE) as db:
+    with psycopg.connect(server.url) as db:
         for sql in statements:
             cursor = db.execute(sql)
         return cursor.fetchone()
@@ -101,7 +101,7 @@ def test_the_server_starts_answers_on_its_socket_only_and_keeps_its_data_across_
 
 def test_settings_default_to_the_embedded_server_url(var_dir):
     url = embedded_db.database_url(var_dir)
-    assert url.startswith("postgres://postgres@%2F") and url.endswith(f"/{embedded_db.DATABASE}")
+    assert url.startswith("postgres://postgres@%2F") and url.endswith(f":5432/{embedded_db.DATABASE}")
     assert embedded_db.socket_dir(var_dir) == (var_dir / "postgres").resolve()
     deep = var_dir / ("x" * 120)
     assert len(str(embedded_db.socket_dir(deep))) < 60  # a socket path must fit in 108 bytes
