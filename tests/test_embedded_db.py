@@ -62,6 +62,13 @@ def _launcher(var_dir: Path, *command: str, **kwargs) -> subprocess.Popen:
     )
 
 
+def _as_from_a_terminal() -> None:
+    """A process group of its own, to signal as a terminal would, and Ctrl-C's default action: pytest started in
+    the background by a shell runs with SIGINT ignored, which its children would inherit."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_until(condition, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -125,7 +132,7 @@ def test_ctrl_c_stops_the_command_then_the_server_cleanly(var_dir):
         "import os, time, psycopg; psycopg.connect(os.environ['DATABASE_URL']); print('ready', flush=True); "
         "time.sleep(60)"
     )
-    launcher = _launcher(var_dir, sys.executable, "-c", script, start_new_session=True)
+    launcher = _launcher(var_dir, sys.executable, "-c", script, preexec_fn=_as_from_a_terminal)
     for line in launcher.stdout:  # the launcher's own lines, then the command's
         if line.strip() == "ready":
             break
