@@ -10,14 +10,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` selects on these markers
 def pytest_collection_modifyitems(items):
     """Every test may use the database (PostgreSQL). Browser tests and the tests that need the machine to themselves
-    (a real Celery worker, fault injection) are marked so that ``make test`` runs them in its serial pass, after the
-    parallel one (docs/conventions.md)."""
+    (a real Celery worker, fault injection, the production smoke test and its shared ``var/production``) are marked
+    so that ``make test`` runs them in its serial pass, after the parallel one (docs/conventions.md)."""
     for item in items:
         item.add_marker(pytest.mark.django_db)
         fixtures = getattr(item, "fixturenames", ())
         if "live_server" in fixtures:
             item.add_marker(pytest.mark.browser)
-        if "celery_worker" in fixtures or item.path.parent.name == "faults":
+        if "celery_worker" in fixtures or item.path.parent.name in {"faults", "production"}:
             item.add_marker(pytest.mark.serial)
 
 
@@ -30,6 +30,14 @@ def _unordered_querysets_come_back_shuffled():
 
     with shuffle_unordered_querysets():
         yield
+
+
+@pytest.fixture
+def client():
+    """Django's test client, whose ``force_login`` records the second factor as a real TOTP login does."""
+    from tests.clients import PortalClient
+
+    return PortalClient()
 
 
 @pytest.fixture(autouse=True)

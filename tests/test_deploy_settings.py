@@ -72,3 +72,10 @@ def test_a_developer_machine_defaults_to_the_embedded_postgresql(tmp_path):
     result = _manage("shell", "--no-imports", "-c", show, env=env)
     assert result.returncode == 0, result.stderr
     assert f"DB {embedded_db.socket_dir(tmp_path)} portal" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("value", ["-1", "6", "un"])
+def test_a_bad_trusted_proxy_count_stops_the_start(value):
+    result = _manage("check", env=_production_env(TRUSTED_PROXY_COUNT=value))
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr

@@ -39,6 +39,16 @@ class StructureMembership(models.Model):
 class RegionMembershipQuerySet(ScopedQuerySet):
     region_path = "region"
 
+    def with_second_factor(self):
+        """Annotate ``has_totp``: whether the agent has enrolled his TOTP authenticator yet."""
+        from allauth.mfa.models import Authenticator
+
+        return self.annotate(
+            has_totp=models.Exists(
+                Authenticator.objects.filter(user=models.OuterRef("user"), type=Authenticator.Type.TOTP)
+            )
+        )
+
 
 class RegionMembership(models.Model):
     """A role held in an ARS: instructor, committee member, finance officer or region admin."""
