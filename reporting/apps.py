@@ -13,6 +13,7 @@ class ReportingConfig(AppConfig):
         navigation.register("Journal", "audit_log", {Role.REGION_ADMIN}, order=95, group="Administration")
         navigation.register("Tableau de bord", "dashboard", {Role.COORDINATOR, Role.PROFESSIONAL}, order=5)
         navigation.register("Tableau de bord", "agency_dashboard", {Role.INSTRUCTOR, Role.FINANCE_OFFICER}, order=5)
+        navigation.register("Vue nationale", "national_dashboard", {Role.NATIONAL_PILOT, Role.SUPERADMIN}, order=6)
         cache.connect()
         # Biannual reports: the coordinator writes them, the ARS reviews and consolidates them.
         agency = {Role.INSTRUCTOR, Role.FINANCE_OFFICER, Role.REGION_ADMIN}

@@ -50,3 +50,20 @@ class AgencyFilterForm(PortalForm):
             "departement": data.get("departement") or "",
             "protocol_id": data.get("protocole"),
         }
+
+
+class NationalFilterForm(PortalForm):
+    """The half-year of the national view (default: that of the latest activity in the regions)."""
+
+    periode = forms.ChoiceField(label="Semestre", required=False)
+
+    def __init__(self, *args, periods, default, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default = default
+        self.fields["periode"].choices = [(str(p), p.label.capitalize()) for p in periods]
+        self.fields["periode"].initial = str(default)
+
+    @property
+    def period(self) -> Period:
+        value = self.cleaned_data.get("periode") if self.is_valid() else None
+        return Period.parse(value) if value else self.default

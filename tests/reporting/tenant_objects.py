@@ -7,6 +7,8 @@ from reporting.models import ReportState
 from tests.reporting.factories import WRITTEN, BiannualReportFactory, ConsolidatedReportFactory
 
 ORDER = 70
+# The national view: the national pilot reads the aggregates of any region there (names, RPPS, FINESS never).
+AGGREGATE_ROUTES = {"national_region"}
 
 
 def build(world):

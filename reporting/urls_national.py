@@ -1,0 +1,12 @@
+"""Routes of the national view, the impact of a wave and the open data (no namespace, like the rest of reporting)."""
+
+from django.urls import path
+
+from reporting.views import national
+
+urlpatterns = [
+    path("national/", national.national_dashboard, name="national_dashboard"),
+    path("national/regions/<int:region_id>/", national.national_region, name="national_region"),
+    path("national/export.csv", national.national_export_csv, name="national_export_csv"),
+    path("national/export.xlsx", national.national_export_xlsx, name="national_export_xlsx"),
+]
