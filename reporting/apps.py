@@ -20,3 +20,4 @@ class ReportingConfig(AppConfig):
         navigation.register("Rapports semestriels", "report_list", {Role.COORDINATOR}, order=56, group="Financement")
         navigation.register("Rapports des structures", "report_agency_list", agency, order=57, group="Financement")
         navigation.register("Consolidations régionales", "consolidation_list", agency, order=58, group="Financement")
+        navigation.register("Mesure d'impact", "wave_impact_index", agency, order=59, group="Financement")

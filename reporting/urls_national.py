@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from reporting.views import national
+from reporting.views import impact, national
 
 urlpatterns = [
     path("national/", national.national_dashboard, name="national_dashboard"),
     path("national/regions/<int:region_id>/", national.national_region, name="national_region"),
     path("national/export.csv", national.national_export_csv, name="national_export_csv"),
     path("national/export.xlsx", national.national_export_xlsx, name="national_export_xlsx"),
+    path("ars/impact/", impact.wave_impact_index, name="wave_impact_index"),
+    path("ars/impact/<int:campaign_id>/", impact.wave_impact, name="wave_impact"),
 ]

@@ -323,3 +323,41 @@ def statement_totals_by_campaign(grants, year: int) -> dict[int, dict[str, Decim
         row["grant__dossier__campaign_id"]: {name: row[name] or ZERO for name in ("issued", "drafts", "issued_before")}
         for row in rows
     }
+
+
+def interventions_by_protocol_month(protocol_ids, until: datetime.date) -> list[dict]:
+    """Logged interventions (cancelled ones aside) per protocol, month and eligibility outcome (eligible, a reason
+    of exclusion, or not computed yet), up to ``until``: one GROUP BY."""
+    return list(
+        Intervention.objects.active()
+        .filter(protocol_id__in=protocol_ids, performed_on__lte=until)
+        .annotate(month=TruncMonth("performed_on"))
+        .values("protocol_id", "month", "eligibility__is_eligible", "eligibility__reason")
+        .annotate(count=Count("pk"))
+        .order_by("protocol_id", "month")
+    )
+
+
+def delegates_by_protocol_month(protocol_ids, until: datetime.date) -> dict[tuple[int, datetime.date], int]:
+    """Delegates in each protocol's team, month by month (a delegate counts in every month they were a member on
+    at least one day), up to the month of ``until``: one query over the team rows and a series of months."""
+    protocol_ids = list(protocol_ids)
+    if not protocol_ids:
+        return {}
+    sql = f"""
+        SELECT tm.protocol_id, month::date, COUNT(DISTINCT tm.professional_id)
+        FROM {T["team"]} tm
+        CROSS JOIN LATERAL generate_series(
+            date_trunc('month', tm.joined_on),
+            date_trunc('month', LEAST(COALESCE(tm.left_on - 1, %s::date), %s::date)),
+            interval '1 month'
+        ) AS month
+        WHERE tm.protocol_id = ANY(%s) AND tm.role = %s AND tm.status = %s AND tm.joined_on <= %s
+        GROUP BY tm.protocol_id, month
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [until, until, protocol_ids, TeamRole.DELEGATE.value, MembershipStatus.ACCEPTED.value, until],
+        )
+        return {(protocol_id, month): count for protocol_id, month, count in cursor.fetchall()}
