@@ -24,6 +24,7 @@ ZERO = Decimal("0.00")
 HALF_YEARS_SHOWN = 10  # choices of the period filter and span of the exports
 TREND_HALF_YEARS = 4  # the drill-down's evolution
 NO_THEME = "thème non renseigné"
+NO_THEME_CODE = "sans-theme"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ def group_labels(keys) -> dict[str, Group]:
             groups[key] = Group(key, "national", code, f"{title} (protocole national)")
         else:
             theme = key[1:]
-            groups[key] = Group(key, "local", theme, f"Protocoles locaux — {themes.get(theme, NO_THEME)}")
+            label = f"Protocoles locaux — {themes.get(theme, NO_THEME)}"
+            groups[key] = Group(key, "local", theme or NO_THEME_CODE, label)
     return groups
 
 
@@ -246,19 +248,38 @@ class ExportRow:
     cell: Cell
 
 
-def export_rows(region_list, until: Period, today: datetime.date) -> tuple[list[ExportRow], list[Envelope], dict]:
-    """Region × protocol group × half-year rows of the half-years up to ``until`` (at most ``HALF_YEARS_SHOWN``),
-    the envelopes, and the regions by id."""
-    region_ids = [pk for pk, _code, _name in region_list]
-    choices, _default = period_choices(region_ids, today)
-    periods = sorted(p for p in choices if p <= until) or [until]
-    cells = _cells(region_ids, periods, today)
+def detailed_rows(region_list, cells) -> list[ExportRow]:
+    """The region × protocol group × half-year cells of ``cells`` as labelled rows (regions by name, half-years in
+    order, national protocols first): the rows of the exports and of the open data."""
     by_id = {pk: (code, name) for pk, code, name in region_list}
-    detailed = {key: cell for key, cell in cells.items() if key[0] is not None and key[1] is not None}
+    detailed = {key: cell for key, cell in cells.items() if key[0] in by_id and key[1] is not None}
     groups = group_labels({key[1] for key in detailed})
     rows = [
         ExportRow(by_id[region_id][0], by_id[region_id][1], Period(year, half), groups[group], cell)
         for (region_id, group, year, half), cell in detailed.items()
     ]
     rows.sort(key=lambda row: (row.region_name, row.period, row.group.sort_key))
-    return rows, _envelopes(region_ids, until), by_id
+    return rows
+
+
+def periods_until(first: datetime.date | None, until: Period, limit: int | None = None) -> list[Period]:
+    """The half-years from the one of ``first`` (the first declaration) to ``until``, oldest first."""
+    if first is None or Period.containing(first) > until:
+        return [until]
+    periods, period = [], until
+    while period >= Period.containing(first) and (limit is None or len(periods) < limit):
+        periods.insert(0, period)
+        period = period.previous()
+    return periods
+
+
+def export_rows(region_list, until: Period, today: datetime.date) -> tuple[list[ExportRow], list[Envelope], dict]:
+    """Region × protocol group × half-year rows of the half-years up to ``until`` (at most ``HALF_YEARS_SHOWN``),
+    the envelopes, and the regions by id."""
+    region_ids = [pk for pk, _code, _name in region_list]
+    first, _latest = cached(
+        "national-bounds", region_ids, (today,), lambda: aggregates.activity_bounds(region_ids, today)
+    )
+    cells = _cells(region_ids, periods_until(first, until, HALF_YEARS_SHOWN), today)
+    by_id = {pk: (code, name) for pk, code, name in region_list}
+    return detailed_rows(region_list, cells), _envelopes(region_ids, until), by_id
