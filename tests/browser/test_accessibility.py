@@ -51,6 +51,7 @@ INES = {"protocol__code": "LOC-PACA-HTA", "professional__user__email": "ide.msp@
 REPORT_H1 = pk("reporting.BiannualReport", grant__reference="SUB-PACA-2025-001", year=2025, half=1)
 REPORT_H2 = pk("reporting.BiannualReport", grant__reference="SUB-PACA-2025-001", year=2025, half=2)
 CONSOLIDATION = pk("reporting.ConsolidatedReport", region__code="PACA", year=2025, half=1)
+WHAT_IF = "vague-projets=5&vague-forfait=25&vague-plafond=7000&vague-debut=2026-01-01"
 
 # account (None: anonymous) → its main pages.
 MAIN_PAGES = {
@@ -64,6 +65,7 @@ MAIN_PAGES = {
         page("funding:public_campaigns"),
         page("funding:public_region_campaigns", region_code="PACA"),
         page("funding:public_campaign", campaign_id=CAMPAIGN),
+        page("open_data"),
     ],
     "coordinateur.msp@demo.fr": [
         page("dashboard"),
@@ -138,6 +140,9 @@ MAIN_PAGES = {
         page("funding:grant_list"),
         page("funding:intervention_overview"),
         page("funding:intervention_list"),
+        page("agency_dashboard", query=lambda: f"annee=2025&{WHAT_IF}&vague-campagne={CAMPAIGN()}"),
+        page("wave_impact_index"),
+        page("wave_impact", campaign_id=CAMPAIGN),
     ],
     "admin.paca@demo.fr": [
         page("report_agency_list"),
@@ -180,6 +185,15 @@ MAIN_PAGES = {
         page("funding:payment_list"),
         page("funding:payment_create", statement_id=H1),
         page("funding:grant_list"),
+    ],
+    "pilote.national@demo.fr": [
+        page("home"),
+        page("national_dashboard"),
+        page("national_dashboard", query="periode=2025-H1&tri=region&ordre=asc"),
+        page("national_region", region_id=PACA),
+    ],
+    "superadmin@demo.fr": [
+        page("portal:national_pilots"),
     ],
 }
 
