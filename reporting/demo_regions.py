@@ -22,6 +22,7 @@ from funding.services.eligibility import recompute_eligibility
 from funding.services.payments import payment_record
 from funding.services.statement_runs import computation_run_execute
 from portal.models import Professional, Region, RegionMembership, Structure, StructureMembership, User
+from portal.regions import REGIONS as ALL_REGIONS
 from portal.roles import Role
 from protocols.models import (
     Declaration,
@@ -44,7 +45,7 @@ END = D(2025, 12, 31)
 # region code: campaign (title, budget) or None, then its structures, each with its protocols. A protocol is
 # (code, title, theme, minutes saved, declared on, national code or None); every structure has a delegant and two
 # delegates, the second trained a month after joining (her first acts are excluded: delegue_non_forme).
-REGIONS = {
+DEMO_REGIONS = {
     "NAQ": {
         "campaign": None,
         "structures": [
@@ -107,6 +108,9 @@ REGIONS = {
 }
 
 
+REGION_NUMBERS = {code: number for number, (code, _name) in enumerate(ALL_REGIONS)}
+
+
 def _luhn(prefix: str) -> str:
     total = 0
     for position, char in enumerate(reversed(prefix)):
@@ -127,7 +131,7 @@ def _business_days(start: datetime.date, end: datetime.date, every: int):
 
 def seed(context: dict) -> dict:
     created = []
-    for code, spec in REGIONS.items():
+    for code, spec in DEMO_REGIONS.items():
         region = Region.objects.filter(code=code).first()
         if region is None:
             continue
@@ -186,7 +190,7 @@ def _seed_structure(region, data: dict, index: int, agent, campaign, wave) -> No
             f"{first_name}.{last_name}@{code}.demo-regions.invalid".lower().replace(" ", ""), first_name, last_name
         )
         profession = "medecin" if number == 0 else ("infirmier" if number == 1 else "pharmacien")
-        rpps = _luhn(f"3{region.pk:02d}{index:02d}{number:05d}")
+        rpps = _luhn(f"3{REGION_NUMBERS[region.code]:02d}{index:02d}{number:05d}")
         people.append(Professional.objects.create(user=user, profession=profession, rpps=rpps))
         StructureMembership.objects.create(user=user, structure=structure, role=Role.PROFESSIONAL)
     coordinator = people[0].user

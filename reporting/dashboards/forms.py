@@ -84,7 +84,9 @@ class WhatIfForm(PortalForm):
     plafond = forms.DecimalField(
         label="Plafond annuel par projet (€)", min_value=Decimal("0.01"), max_value=1_000_000, decimal_places=2
     )
-    debut = forms.DateField(label="Début des subventions", widget=forms.DateInput(attrs={"type": "date"}))
+    debut = forms.DateField(
+        label="Début des subventions", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, forecasts, today, **kwargs):
         kwargs.setdefault("prefix", "vague")

@@ -8,6 +8,7 @@ dossier), cached per the regions' stamps like the ARS dashboard's heavy aggregat
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -79,8 +80,13 @@ class RegionRow:
         return None if not self.budget else percentage(self.consumed, self.budget)
 
 
+def alphabetical(text: str) -> str:
+    """French alphabetical order: Île-de-France between Hauts-de-France and La Réunion, not after Occitanie."""
+    return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)).lower()
+
+
 SORTS = {
-    "region": lambda row: row.name.lower(),
+    "region": lambda row: alphabetical(row.name),
     "structures": lambda row: row.cell.structures,
     "protocoles": lambda row: row.cell.protocols,
     "delegues": lambda row: row.cell.delegates,
@@ -93,6 +99,7 @@ SORTS = {
     "retards": lambda row: row.cell.reports_late,
 }
 DEFAULT_SORT = "interventions"
+ASCENDING_FIRST = {"region"}  # a first click sorts names from A to Z, figures from the largest
 
 
 def regions(user) -> list[tuple[int, str, str]]:
@@ -155,7 +162,7 @@ def _region_rows(region_list, cells, envelopes, period: Period) -> list[RegionRo
 def sort_rows(rows: list[RegionRow], sort: str, descending: bool) -> list[RegionRow]:
     key = SORTS.get(sort, SORTS[DEFAULT_SORT])
     # Ties keep the alphabetical order of the regions, whatever the direction.
-    rows = sorted(rows, key=lambda row: row.name.lower())
+    rows = sorted(rows, key=lambda row: alphabetical(row.name))
     return sorted(rows, key=key, reverse=descending)
 
 

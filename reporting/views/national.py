@@ -40,7 +40,8 @@ def national_dashboard(request):
     region_list = national.regions(request.user)
     form = _filter(request, [pk for pk, _c, _n in region_list], today)
     sort = request.GET.get("tri") if request.GET.get("tri") in national.SORTS else national.DEFAULT_SORT
-    descending = request.GET.get("ordre") != "asc"
+    default_order = "asc" if sort in national.ASCENDING_FIRST else "desc"
+    descending = request.GET.get("ordre", default_order) != "asc"
     context = {
         "form": form,
         "period": form.period,

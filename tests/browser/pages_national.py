@@ -35,14 +35,15 @@ class NationalView(Dashboard):
     def download(self, label: str) -> bytes:
         with self.page.expect_download() as download_info:
             self.page.get_by_role("link", name=label).click()
-        return open(download_info.value.path(), "rb").read()
+        with open(download_info.value.path(), "rb") as handle:
+            return handle.read()
 
 
 class ForecastDashboard(AgencyDashboard):
     def what_if(self, **fields) -> "ForecastDashboard":
         section = self.page.get_by_test_id("agency-fir-forecast")
         for label, value in fields.items():
-            section.get_by_label(label, exact=True).fill(value)
+            section.get_by_label(label).fill(value)  # the label ends with the DSFR's required marker
         section.get_by_role("button", name="Calculer le coût").click()
         expect(self.page.get_by_test_id("what-if-result")).to_be_visible()
         return self

@@ -9,7 +9,7 @@ from protocols.models import NationalProtocol
 from tests.funding.factories import WaveFactory
 from tests.funding.statement_scenarios import GrantScenario
 from tests.portal.factories import RegionFactory, StructureFactory
-from tests.protocols.factories import NationalProtocolFactory, ProtocolFactory, TeamMembershipFactory
+from tests.protocols.factories import ProtocolFactory, TeamMembershipFactory
 from tests.reporting.dashboard_world import issue, pay
 
 MARKER_NAME = "Zéphyrine-Marqueur"
@@ -50,7 +50,10 @@ def region_with_activity(code: str, *, budget="20000.00", theme="chronic", eligi
 
 def national_adhesion(region, *, code="SNP-POLLAKIURIE", declared_on=datetime.date(2025, 2, 1)):
     """A structure of ``region`` adhering to a national protocol of the catalogue (declared)."""
-    national = NationalProtocol.objects.filter(code=code).first() or NationalProtocolFactory(code=code)
+    from protocols import national_catalogue
+
+    national_catalogue.fill(NationalProtocol, update=False)  # a flushed test database has lost the migration's rows
+    national = NationalProtocol.objects.get(code=code)
     return ProtocolFactory(
         structure=StructureFactory(region=region, cpts=True),
         kind="national",
