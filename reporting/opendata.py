@@ -93,7 +93,7 @@ FIELDS = [
         "Année du semestre.",
         "integer",
         lambda row: row.period.year,
-        {"required": True, "minimum": 2020},
+        {"required": True, "minimum": 2000},
         "2025",
     ),
     Field(

@@ -84,8 +84,8 @@ class Calendar:
         return not self.remaining_months
 
 
-def _runs_in(month: datetime.date, starts_on: datetime.date, ends_on: datetime.date) -> bool:
-    return _month_start(starts_on) <= month <= ends_on
+def _runs_in(month: datetime.date, starts_on: datetime.date, ends_on: datetime.date | None) -> bool:
+    return _month_start(starts_on) <= month and (ends_on is None or month <= ends_on)
 
 
 @dataclass(frozen=True)
@@ -93,13 +93,14 @@ class GrantTrend:
     """What a grant earned so far this year, its recent monthly pace and how many months it still runs."""
 
     rate: Decimal
-    cap: Decimal
+    cap: Decimal | None  # None: no cap
     earned: int  # eligible interventions of the year up to the end of the last complete month
     recent: tuple[int, ...]  # eligible interventions in each of its last complete months (at most three)
     months_left: int
 
     def year_total(self, monthly: int | Decimal) -> Decimal:
-        return _money(min(self.cap, self.rate * (self.earned + monthly * self.months_left)))
+        total = self.rate * (self.earned + monthly * self.months_left)
+        return _money(total if self.cap is None else min(self.cap, total))
 
     @property
     def low(self) -> Decimal:
