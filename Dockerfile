@@ -7,8 +7,10 @@ WORKDIR /app
 COPY requirements/base.txt requirements/base.txt
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/base.txt
 COPY . .
-RUN DEBUG=1 python manage.py collectstatic --noinput
-RUN useradd --create-home portal && mkdir -p /app/var && chown -R portal /app/var
+# The same script as the production smoke test (tests/production/test_smoke.py): production settings, manifest written.
+RUN sh config/scripts/build_static.sh
+RUN useradd --create-home portal && mkdir -p /app/var/media && chown -R portal /app/var/media
 USER portal
 EXPOSE 8000
+# Reached only through the reverse proxy (docker-compose: Caddy), which adds X-Forwarded-For and -Proto.
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -32,14 +32,20 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} n'est pas un booléen (attendu : 1/0, true/false, yes/no, on/off).")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
     raw = env_str(name)
     if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name}={raw!r} n'est pas un entier.") from exc
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"de {minimum} à {maximum}" if maximum is not None else f"au moins {minimum}"
+        if minimum is None:
+            bounds = f"au plus {maximum}"
+        raise ImproperlyConfigured(f"{name}={raw!r} est hors des bornes (attendu : {bounds}).")
+    return value
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

@@ -1,14 +1,20 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
 from portal.views.health import healthz, ping
+from portal.views.mfa import totp_activate
 
 admin.site.site_header = "Portail des protocoles de coopération — administration technique"
+# The admin has no login form of its own: its login page sends to the portal's (allauth: rate limits, TOTP).
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("ping", ping, name="ping"),
+    # allauth's TOTP activation, behind the mailbox proof of a first enrollment (same path, matched first).
+    path("comptes/2fa/totp/activate/", totp_activate, name="mfa_activate_totp"),
     path("comptes/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin-technique/", admin.site.urls),

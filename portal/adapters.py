@@ -4,7 +4,8 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 
-from portal.access import get_scope
+from portal.mfa import mfa_required_for
+from portal.ratelimit import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -14,11 +15,15 @@ class AccountAdapter(DefaultAccountAdapter):
         context.setdefault("site_url", settings.SITE_URL)
         return super().send_mail(template_prefix, email, context)
 
+    def get_client_ip(self, request) -> str:
+        # The per-IP login limits count the same address as the API (TRUSTED_PROXY_COUNT decides X-Forwarded-For).
+        return client_ip(request)
+
 
 class MFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         # TOTP is mandatory for ARS roles: they may regenerate recovery codes, never drop the authenticator.
-        if authenticator.type == Authenticator.Type.TOTP and get_scope(authenticator.user).is_agency_user:
+        if authenticator.type == Authenticator.Type.TOTP and mfa_required_for(authenticator.user):
             return False
         return super().can_delete_authenticator(authenticator)
 

@@ -13,6 +13,7 @@ import binascii
 from decimal import Decimal
 from typing import Annotated
 
+from django.conf import settings
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -20,6 +21,7 @@ from ninja.security import HttpBearer
 from pydantic import PlainSerializer, WithJsonSchema
 
 from portal.models import Structure
+from portal.ratelimit import client_ip, window_blocked, window_hit
 from portal.tokens import api_rate_limit, api_token_authenticate
 
 DEFAULT_LIMIT = 100
@@ -79,8 +81,19 @@ class TokenAuth(HttpBearer):
     openapi_description = "Jeton personnel créé dans « Mon compte › Jetons d'API » (ou `manage.py create_api_token`)."
 
     def authenticate(self, request, token):
+        # Unknown keys are counted per client address: guessing keys from one address stops after a few tries.
+        failures_key = f"api-auth-failures:{client_ip(request)}"
+        blocked = window_blocked(failures_key, settings.API_AUTH_FAILURES_PER_MINUTE)
+        if blocked is not None:
+            raise ApiError(
+                429,
+                "rate_limited",
+                "Trop de jetons refusés depuis votre adresse : réessayez dans une minute.",
+                headers={"Retry-After": str(blocked)},
+            )
         api_token = api_token_authenticate(token)
         if api_token is None:
+            window_hit(failures_key, settings.API_AUTH_FAILURES_PER_MINUTE)
             return None
         retry_after = api_rate_limit(api_token)
         if retry_after is not None:

@@ -16,6 +16,8 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from portal.downloads import attach
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -68,8 +70,7 @@ def csv_response(
         (line.encode("utf-8") for line in csv_lines(columns, rows, delimiter=delimiter)),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attach(response, filename)
 
 
 def xlsx_cell(value):

@@ -108,3 +108,12 @@ class ApiTokenForm(PortalForm):
         initial="read",
     )
     days = forms.IntegerField(label="Validité (jours)", min_value=1, max_value=366, initial=90)
+
+
+class EnrollmentCodeForm(PortalForm):
+    code = forms.CharField(
+        label="Code reçu par courriel",
+        max_length=12,
+        help_text="Six chiffres, valables dix minutes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

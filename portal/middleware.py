@@ -1,45 +1,29 @@
 import logging
+from urllib.parse import urlencode
 
 from django.shortcuts import redirect, render
-from django.urls import resolve
+from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
+from django_htmx.http import HttpResponseClientRedirect
 
-from portal.access import get_scope
+from portal.mfa import has_totp, mfa_required_for, session_used_second_factor
 
 logger = logging.getLogger(__name__)
 
-# Pages an ARS user without TOTP may still reach: login/logout, the MFA set-up itself, and technical endpoints.
-MFA_EXEMPT_NAMESPACES = {"mfa"}
-MFA_EXEMPT_URL_NAMES = {
-    "account_logout",
-    "account_login",
-    "account_reset_password",
-    "account_reauthenticate",
-    "account_confirm_email",
-    "mfa_activate_totp",
-    "mfa_index",
-    "mfa_authenticate",
-    "mfa_reauthenticate",
-    "mfa_view_recovery_codes",
-    "mfa_generate_recovery_codes",
-    "mfa_download_recovery_codes",
-    "healthz",
-    "ping",
-}
-SESSION_MFA_OK = "portal_mfa_ok"
-
-
-def user_has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+# What an account that must use a second factor may open before this session used one.
+ALWAYS_OPEN = frozenset({"account_logout", "account_login", "healthz", "ping"})
+# Without an authenticator yet: prove the mailbox, confirm the password, set up TOTP.
+OPEN_BEFORE_ENROLLMENT = ALWAYS_OPEN | {"portal:totp_enrollment", "account_reauthenticate", "mfa_activate_totp"}
+# With an authenticator, in a session opened without it (e.g. a password typed somewhere else): type the code.
+OPEN_BEFORE_VERIFICATION = ALWAYS_OPEN | {"mfa_reauthenticate"}
 
 
 class MfaRequiredMiddleware:
-    """TOTP is mandatory for every ARS role (and the platform superadmin).
+    """TOTP is mandatory for every ARS role, the superadmin and staff (``portal.mfa.mfa_required_for``).
 
-    An ARS user without an authenticator is sent to set one up before any other page. Once seen, the check is
-    remembered in the session: ARS users cannot remove their authenticator (see ``portal.adapters``).
+    The session must have *used* the second factor (allauth's authentication records), whatever door it came in
+    through. Without an authenticator the user is sent to enroll one (after a mailbox proof); with one, to type its
+    code. The check reads the session only: no query once the second factor was used.
     """
 
     def __init__(self, get_response):
@@ -50,23 +34,31 @@ class MfaRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.session.get(SESSION_MFA_OK)
-            and get_scope(user).is_agency_user
             and not request.path.startswith(("/static/", "/api/"))
+            and not session_used_second_factor(request)
+            and mfa_required_for(user)
         ):
-            if user_has_totp(user):
-                request.session[SESSION_MFA_OK] = True
-            elif not self._is_exempt(request.path_info):
-                return redirect("mfa_activate_totp")
+            if has_totp(user):
+                if not self._is_open(request.path_info, OPEN_BEFORE_VERIFICATION):
+                    target = f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}"
+                    return self._redirect(request, target)
+            elif not self._is_open(request.path_info, OPEN_BEFORE_ENROLLMENT):
+                return self._redirect(request, reverse("portal:totp_enrollment"))
         return self.get_response(request)
 
     @staticmethod
-    def _is_exempt(path: str) -> bool:
+    def _redirect(request, url):
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
+
+    @staticmethod
+    def _is_open(path: str, names: frozenset[str]) -> bool:
         try:
             match = resolve(path)
         except Resolver404:
             return True
-        return match.url_name in MFA_EXEMPT_URL_NAMES or bool(set(match.namespaces) & MFA_EXEMPT_NAMESPACES)
+        return match.view_name in names
 
 
 def _unavailable_exceptions():

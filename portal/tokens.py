@@ -6,21 +6,16 @@ ARS tokens need the owner's TOTP to be active: an agent's token stops working if
 
 from datetime import timedelta
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
-from portal.access import get_scope
 from portal.errors import ApplicationError
+from portal.mfa import has_totp, mfa_required_for
 from portal.models import ApiToken, User
+from portal.ratelimit import window_hit
 
 MAX_DAYS = 366
 LAST_USED_PRECISION = timedelta(minutes=1)  # write last_used_at at most once a minute per token
-
-
-def _owner_has_totp(user: User) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def api_token_create(*, user: User, name: str, scope: str, days: int | None = 90) -> tuple[ApiToken, str]:
@@ -32,7 +27,7 @@ def api_token_create(*, user: User, name: str, scope: str, days: int | None = 90
         raise ApplicationError("Portée inconnue.", field="scope")
     if days is not None and not 1 <= days <= MAX_DAYS:
         raise ApplicationError(f"La durée de validité va de 1 à {MAX_DAYS} jours.", field="days")
-    if get_scope(user).is_agency_user and not _owner_has_totp(user):
+    if mfa_required_for(user) and not has_totp(user):
         raise ApplicationError("Activez la double authentification avant de créer un jeton d'API.")
     raw_key = ApiToken.generate_key()
     token = ApiToken.objects.create(
@@ -67,7 +62,7 @@ def api_token_authenticate(raw_key: str) -> ApiToken | None:
     )
     if token is None:
         return None
-    if get_scope(token.user).is_agency_user and not _owner_has_totp(token.user):
+    if mfa_required_for(token.user) and not has_totp(token.user):
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
@@ -81,16 +76,4 @@ def api_rate_limit(token: ApiToken) -> int | None:
 
     Returns None while under the limit, else the number of seconds until the window resets (Retry-After).
     """
-    limit = settings.API_RATE_LIMIT_PER_MINUTE
-    now = timezone.now()
-    window = int(now.timestamp() // 60)
-    key = f"api-rate:{token.pk}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
-        return 60 - int(now.timestamp()) % 60 or 1
-    return None
+    return window_hit(f"api-token:{token.pk}", settings.API_RATE_LIMIT_PER_MINUTE)

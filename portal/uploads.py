@@ -13,9 +13,10 @@ from pathlib import PurePath
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+
+from portal.downloads import file_response, safe_filename
 
 SIGNATURES = (
     (b"%PDF-", "application/pdf", ".pdf"),
@@ -62,14 +63,7 @@ def check_upload(uploaded) -> CheckedUpload:
     for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
-    return CheckedUpload(kind[0], kind[1], digest.hexdigest(), uploaded.size, safe_display_name(uploaded.name))
-
-
-def safe_display_name(name: str) -> str:
-    """The name shown and offered on download: no directories, no control characters, bounded length."""
-    base = PurePath((name or "document").replace("\\", "/")).name
-    cleaned = "".join(char for char in base if char.isprintable() and char not in '<>:"/\\|?*').strip(" .")
-    return (cleaned or "document")[:150]
+    return CheckedUpload(kind[0], kind[1], digest.hexdigest(), uploaded.size, safe_filename(uploaded.name))
 
 
 def private_path(folder: str, extension: str) -> str:
@@ -117,9 +111,9 @@ class DocumentField(forms.FileField):
         return uploaded
 
 
-def serve_private_file(fieldfile, download_name: str, *, inline: bool = False) -> FileResponse:
+def serve_private_file(fieldfile, download_name: str, *, inline: bool = False):
     """Send a stored file to a user who was already allowed to see its owner."""
-    response = FileResponse(fieldfile.open("rb"), as_attachment=not inline, filename=safe_display_name(download_name))
+    response = file_response(fieldfile.open("rb"), download_name, inline=inline)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

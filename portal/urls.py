@@ -1,11 +1,12 @@
 from django.urls import path
 
-from portal.views import account, agency, invitations, national, structures, tokens
+from portal.views import account, agency, invitations, mfa, national, structures, tokens
 
 app_name = "portal"
 
 urlpatterns = [
     path("compte/", account.account, name="account"),
+    path("compte/double-authentification/", mfa.totp_enrollment, name="totp_enrollment"),
     path("compte/jetons/", tokens.api_tokens, name="api_tokens"),
     path("compte/jetons/<int:api_token_id>/revoquer/", tokens.api_token_revoke_view, name="api_token_revoke"),
     path("accessibilite/", account.accessibility, name="accessibility"),

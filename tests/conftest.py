@@ -15,6 +15,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture
+def client():
+    """Django's test client, whose ``force_login`` records the second factor as a real TOTP login does."""
+    from tests.clients import PortalClient
+
+    return PortalClient()
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Rate limits and cached aggregates live in Redis: each test starts from an empty cache."""

@@ -49,3 +49,10 @@ def test_a_typo_in_a_boolean_stops_the_start(value):
     result = _manage("check", env=_production_env(DEBUG=value))
     assert result.returncode != 0
     assert "n'est pas un booléen" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "6", "un"])
+def test_a_bad_trusted_proxy_count_stops_the_start(value):
+    result = _manage("check", env=_production_env(TRUSTED_PROXY_COUNT=value))
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in result.stderr

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Debian packages the tests need: Chromium for Playwright (never `playwright install`, which downloads a browser),
-# and the libraries and fonts WeasyPrint renders PDFs with.
+# the libraries and fonts WeasyPrint renders PDFs with, and Caddy to validate the reverse proxy's configuration.
 set -u
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
@@ -8,6 +8,7 @@ missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || missing="$missing libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 [ -d /usr/share/fonts/truetype/dejavu ] || missing="$missing fonts-dejavu-core"
+command -v caddy >/dev/null 2>&1 || missing="$missing caddy"
 if [ -n "$missing" ]; then
     if command -v apt-get >/dev/null 2>&1; then
         echo "Installation de :$missing (apt)…"
@@ -20,4 +21,4 @@ if [ -n "$missing" ]; then
         exit 1
     fi
 fi
-echo "Chromium et les bibliothèques PDF sont présents."
+echo "Chromium, les bibliothèques PDF et Caddy sont présents."

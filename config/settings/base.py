@@ -168,12 +168,15 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portail protocoles] "
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
-# Rate limits live in the cache (Redis in production): 5 failed logins per e-mail per 5 minutes.
+# Rate limits live in the cache (Redis in production): 5 failed logins per e-mail per 5 minutes. The admin has no
+# login form of its own (config/urls.py): every door is this one.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    # One-time codes e-mailed before a first TOTP enrollment (portal.mfa): 3 per account per 10 minutes.
+    "portal_enrollment_code": "3/10m/user,20/h/ip",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Portail protocoles de coopération"
@@ -267,6 +270,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECU
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of ours append the client's address to X-Forwarded-For (Caddy in docker-compose: 1).
+# The client is the address that many entries from the right; with 0 the header is ignored (a client could write
+# anything in it) and the client is the TCP peer. The per-IP limits of the login (allauth) and of the API read it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -306,4 +314,6 @@ LOGGING = {
 # --- Portal ----------------------------------------------------------------------------------------------------
 DEMO_PASSWORD = "demo-portail-2025"
 DEMO_TOTP_SECRET = "PORTAILDEMOTOTP2"
-API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 400)
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 400, minimum=1)
+# Requests with an unknown, expired or revoked API key, per client address and minute, before a 429.
+API_AUTH_FAILURES_PER_MINUTE = env_int("API_AUTH_FAILURES_PER_MINUTE", 30, minimum=1)

@@ -35,6 +35,7 @@ from funding.views.threads import message_threads
 from funding.workflows import allowed_targets
 from portal.access import get_scope
 from portal.decorators import role_required
+from portal.downloads import attach
 from portal.errors import ApplicationError
 from portal.exports import csv_response, xlsx_bytes
 from portal.models import Structure
@@ -110,7 +111,7 @@ def instruction_export_xlsx(request):
     _form, dossiers, _ = _filtered(request)
     content = xlsx_bytes([("Dossiers", DOSSIER_COLUMNS, export_rows(dossiers))])
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
+    attach(response, _export_name("xlsx"))
     return response
 
 
@@ -346,6 +347,6 @@ def instruction_note_add(request, dossier_id):
 def instruction_pdf(request, dossier_id):
     dossier = _get_dossier_for_staff(request.user, dossier_id)
     response = HttpResponse(render_dossier_pdf(dossier), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="dossier-{dossier.reference}.pdf"'
+    attach(response, f"dossier-{dossier.reference}.pdf")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -13,6 +13,7 @@ from funding import selectors_interventions as selectors
 from funding.models import ExclusionReason
 from portal.access import get_scope
 from portal.decorators import role_required
+from portal.downloads import attach
 from portal.exports import csv_lines, xlsx_bytes
 from portal.roles import Role
 from protocols.locks import is_locked_expression
@@ -88,9 +89,9 @@ def intervention_export(request):
             [("Interventions", selectors.export_columns(for_xlsx=True), selectors.export_rows(interventions))]
         )
         response = HttpResponse(content, content_type=XLSX_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="interventions-{stamp}.xlsx"'
+        attach(response, f"interventions-{stamp}.xlsx")
         return response
     lines = csv_lines(selectors.export_columns(for_xlsx=False), selectors.export_rows(interventions), bom=True)
     response = StreamingHttpResponse((line.encode("utf-8") for line in lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="interventions-{stamp}.csv"'
+    attach(response, f"interventions-{stamp}.csv")
     return response

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Sum
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,6 +17,7 @@ from funding.selectors.payments import balances_by_grant_year, with_paid
 from funding.services.payments import payment_record
 from funding.views.statements import get_statement_for_user
 from portal.decorators import role_required
+from portal.downloads import attach, file_response
 from portal.errors import ApplicationError
 from portal.roles import Role
 
@@ -65,17 +66,14 @@ def payment_export(request):
     name = f"paiements{'-' + year if year else ''}"
     if export_format == "csv":
         response = StreamingHttpResponse(payments_csv(payments), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        attach(response, f"{name}.csv")
         return response
     if export_format == "xlsx":
         spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
         payments_xlsx(payments, statements, spooled)
         spooled.seek(0)
-        return FileResponse(
-            spooled,
-            as_attachment=True,
-            filename=f"{name}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return file_response(
+            spooled, f"{name}.xlsx", content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
     return HttpResponse("Format inconnu : csv ou xlsx.", status=400, content_type="text/plain")
 

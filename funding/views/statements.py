@@ -5,7 +5,7 @@ import tempfile
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +20,7 @@ from funding.services.statement_pdf import statement_pdf, statements_pdf_bytes
 from funding.services.statement_runs import computation_run_start, run_progress
 from portal.access import get_scope
 from portal.decorators import role_required
+from portal.downloads import attach, file_response
 from portal.errors import ApplicationError
 from portal.jobs import JobStatus
 from portal.models import Region
@@ -204,17 +205,14 @@ def statement_period_export(request, region_id, period):
     if export_format == "csv":
         chunks = detail_csv(statements, period) if detail else summary_csv(statements.iterator(chunk_size=500))
         response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        attach(response, f"{name}.csv")
         return response
     if export_format == "xlsx":
         spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
         statements_xlsx(statements, period, spooled, detail=detail)
         spooled.seek(0)
-        return FileResponse(
-            spooled,
-            as_attachment=True,
-            filename=f"{name}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return file_response(
+            spooled, f"{name}.xlsx", content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
     if not statements.exists():
         raise Http404("Aucun état pour cette période.")
@@ -223,7 +221,7 @@ def statement_period_export(request, region_id, period):
 
 def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    attach(response, filename)
     return response
 
 
@@ -273,5 +271,5 @@ def statement_csv_download(request, statement_id):
         detail_csv(Statement.objects.filter(pk=statement.pk), statement.period),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{statement.reference}-detail.csv"'
+    attach(response, f"{statement.reference}-detail.csv")
     return response

@@ -45,6 +45,16 @@ class RegionMembershipQuerySet(ScopedQuerySet):
     def national(self):
         return self.filter(region__isnull=True, role__in=sorted(NATIONAL_ROLES))
 
+    def with_second_factor(self):
+        """Annotate ``has_totp``: whether the agent has enrolled his TOTP authenticator yet."""
+        from allauth.mfa.models import Authenticator
+
+        return self.annotate(
+            has_totp=models.Exists(
+                Authenticator.objects.filter(user=models.OuterRef("user"), type=Authenticator.Type.TOTP)
+            )
+        )
+
 
 class RegionMembership(models.Model):
     """A role held in an ARS (instructor, committee member, finance officer, region admin), or a national role held

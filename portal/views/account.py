@@ -1,4 +1,3 @@
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from portal import services
 from portal.forms import AccountForm, ProfessionalForm
+from portal.mfa import has_totp
 from portal.models import Invitation, Professional
 
 
@@ -37,7 +37,6 @@ def account(request):
         .filter(email__iexact=request.user.email)
         .select_related("structure", "region", "invited_by")
     )
-    has_totp = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
     return render(
         request,
         "portal/account.html",
@@ -46,7 +45,7 @@ def account(request):
             "professional_form": professional_form,
             "professional": professional,
             "invitations": invitations,
-            "has_totp": has_totp,
+            "has_totp": has_totp(request.user),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -36,14 +36,25 @@ def region_staff(request, region_id):
         else:
             messages.success(request, f"Invitation envoyée à {invitation.email}.")
             return redirect("portal:region_staff", region_id=region.pk)
-    memberships = (
-        RegionMembership.objects.filter(region=region).select_related("user").order_by("user__last_name", "role")
+    memberships = list(
+        RegionMembership.objects.visible_to(request.user, roles=[Role.REGION_ADMIN])
+        .filter(region=region)
+        .with_second_factor()
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id", "role")
     )
+    not_enrolled = list({m.user_id: m.user for m in memberships if not m.has_totp}.values())
     invitations = Invitation.objects.filter(region=region).pending().select_related("invited_by")
     return render(
         request,
         "portal/region_staff.html",
-        {"region": region, "memberships": memberships, "invitations": invitations, "form": form},
+        {
+            "region": region,
+            "memberships": memberships,
+            "not_enrolled": not_enrolled,
+            "invitations": invitations,
+            "form": form,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -6,7 +6,7 @@ from dsfr.widgets import InlineCheckboxSelectMultiple, InlineRadioSelect
 from portal.forms import PortalForm, PortalModelForm
 from portal.models import Profession, Structure, StructureKind
 from protocols.checklist import CHECKLIST_ITEMS
-from protocols.forms.common import textarea
+from protocols.forms.common import ProtocolCodeField, textarea
 from protocols.models import ChecklistAnswer, NationalProtocol, Protocol
 from protocols.services.protocols import CONTENT_FIELDS, STEERING_FIELDS
 
@@ -19,10 +19,10 @@ class ProtocolCreateForm(PortalForm):
         required=False,
         help_text="Laissez vide pour rédiger un protocole local ; choisissez un protocole pour y adhérer.",
     )
-    code = forms.CharField(
+    code = ProtocolCodeField(
         label="Code du protocole",
-        max_length=40,
-        help_text="Référence courte, reprise dans le tableau de suivi des interventions (ex. LOC-PACA-HTA).",
+        help_text="Référence courte, reprise dans le tableau de suivi des interventions : majuscules, chiffres et "
+        "tirets (ex. LOC-PACA-HTA).",
     )
     title = forms.CharField(
         label="Intitulé du protocole local",
@@ -80,6 +80,7 @@ class ProtocolForm(PortalModelForm):
     class Meta:
         model = Protocol
         fields = ["code", "implementing_structure", *CONTENT_FIELDS, *STEERING_FIELDS]
+        field_classes = {"code": ProtocolCodeField}
         widgets = {
             name: textarea(5)
             for name in (

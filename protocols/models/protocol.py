@@ -1,4 +1,4 @@
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -7,6 +7,14 @@ from simple_history.models import HistoricalRecords
 from portal.access import ScopedQuerySet
 from protocols.checklist import CHECKLIST_ITEMS
 from protocols.models.catalogue import profession_labels
+
+# A protocol code travels in interventions' files, file names and headers: capitals, digits and single hyphens.
+PROTOCOL_CODE_PATTERN = r"^[A-Z0-9]+(-[A-Z0-9]+)*$"
+validate_protocol_code = RegexValidator(
+    PROTOCOL_CODE_PATTERN,
+    "Le code s'écrit en lettres majuscules sans accent, chiffres et tirets (ex. LOC-PACA-HTA).",
+    code="protocol_code",
+)
 
 
 class ProtocolKind(models.TextChoices):
@@ -87,7 +95,12 @@ class Protocol(models.Model):
     national_protocol = models.ForeignKey(
         "protocols.NationalProtocol", null=True, blank=True, on_delete=models.PROTECT, related_name="adhesions"
     )
-    code = models.CharField("code", max_length=40, help_text="Référence courte du protocole, ex. LOC-PACA-HTA")
+    code = models.CharField(
+        "code",
+        max_length=40,
+        validators=[validate_protocol_code],
+        help_text="Référence courte du protocole, ex. LOC-PACA-HTA",
+    )
     title = models.CharField("intitulé", max_length=300)
     object = models.TextField("objet du protocole", blank=True)
     inclusion_criteria = models.TextField("patients concernés : critères d'inclusion", blank=True)
@@ -151,6 +164,11 @@ class Protocol(models.Model):
                 condition=Q(medical_minutes_saved__isnull=True) | Q(medical_minutes_saved__lte=240),
                 name="protocol_minutes_saved_plausible",
                 violation_error_message="Le temps médical libéré par intervention ne dépasse pas 240 minutes.",
+            ),
+            models.CheckConstraint(
+                condition=Q(code__regex=PROTOCOL_CODE_PATTERN),
+                name="protocol_code_charset",
+                violation_error_message="Le code s'écrit en lettres majuscules sans accent, chiffres et tirets.",
             ),
         ]
 

@@ -22,11 +22,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.access import get_scope
+from portal.downloads import safe_filename
 from portal.errors import ApplicationError
 from portal.jobs import JobStatus, job_send, job_send_on_commit, jobs_resend_unsent
 from portal.models import Structure, User
 from portal.roles import Role
-from portal.uploads import safe_display_name
 from protocols.imports.reading import UnreadableFile, is_xlsx, open_table
 from protocols.imports.validation import ParsedRow, RowChecker, RowError
 from protocols.models import ImportBatch, Intervention, InterventionSource
@@ -87,7 +87,7 @@ def import_batch_create(*, structure: Structure, uploaded, by: User) -> ImportBa
         digest.update(chunk)
     uploaded.seek(0)
     sha256 = digest.hexdigest()
-    name = safe_display_name(uploaded.name)
+    name = safe_filename(uploaded.name)
     batch = ImportBatch(
         structure=structure,
         source=InterventionSource.IMPORT,

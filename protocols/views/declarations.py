@@ -3,14 +3,15 @@ receipt PDF and the documents as deposited."""
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
+from portal.downloads import file_response
 from portal.pdf import PdfUnavailable
 from portal.roles import AGENCY_ROLES, Role
-from portal.uploads import safe_display_name, serve_private_file
+from portal.uploads import serve_private_file
 from protocols.forms.declarations import DeclarationConfirmForm
 from protocols.models import Declaration
 from protocols.selectors import declaration_diff, team_rows
@@ -123,11 +124,7 @@ def declaration_document_file(request, declaration_id, member_document_id):
     entry = services.document_in_version(declaration=declaration, member_document_id=member_document_id)
     if entry is None or not default_storage.exists(entry["file"]):
         raise Http404("Cette pièce ne fait pas partie de cette version.")
-    response = FileResponse(
-        default_storage.open(entry["file"], "rb"),
-        as_attachment=True,
-        filename=safe_display_name(entry["original_name"] or entry["kind_label"]),
-    )
+    response = file_response(default_storage.open(entry["file"], "rb"), entry["original_name"] or entry["kind_label"])
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

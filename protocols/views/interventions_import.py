@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
+from portal.downloads import attach
 from portal.errors import ApplicationError
 from portal.roles import Role
 from protocols.forms.interventions import ImportForm
@@ -94,7 +95,7 @@ def import_errors(request, import_batch_id):
         messages.info(request, "Cet import n'a pas d'erreur à télécharger.")
         return redirect("protocols:import_detail", import_batch_id=batch.pk)
     response = HttpResponse(files.error_report_csv(batch.errors), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="erreurs-import-{batch.pk}.csv"'
+    attach(response, f"erreurs-import-{batch.pk}.csv")
     return response
 
 
@@ -102,7 +103,7 @@ def import_errors(request, import_batch_id):
 @require_GET
 def import_template_csv(request):
     response = HttpResponse(files.template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="modele-reporting-interventions.csv"'
+    attach(response, "modele-reporting-interventions.csv")
     return response
 
 
@@ -110,5 +111,5 @@ def import_template_csv(request):
 @require_GET
 def import_template_xlsx(request):
     response = HttpResponse(files.template_xlsx(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="modele-reporting-interventions.xlsx"'
+    attach(response, "modele-reporting-interventions.xlsx")
     return response

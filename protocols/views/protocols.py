@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.decorators import role_required
+from portal.downloads import attach
 from portal.models import Structure
 from portal.pdf import PdfUnavailable
 from portal.roles import Role
@@ -181,7 +182,7 @@ def protocol_pdf(request, protocol_id):
         messages.error(request, str(error))
         return redirect("protocols:protocol_detail", protocol_id=protocol.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="protocole-{protocol.code}.pdf"'
+    attach(response, f"protocole-{protocol.code}.pdf", inline=True)
     response["Cache-Control"] = "private, no-store"
     return response
 

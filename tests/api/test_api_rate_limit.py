@@ -35,3 +35,36 @@ def test_each_token_has_its_budget_per_minute_in_redis(api_client_for, settings)
         assert reader.get("/structures").status_code == 200  # another token of the same person
     with time_machine.travel(start + datetime.timedelta(seconds=10), tick=False):
         assert writer.get("/interventions").status_code == 200
+
+
+def _bad_key(client, address, *, forwarded=None):
+    return client.get(
+        "/api/v1/structures",
+        headers={"Authorization": "Bearer pas-une-cle", "X-Forwarded-For": forwarded or address},
+        REMOTE_ADDR="10.0.0.2",
+    )
+
+
+def test_unknown_keys_are_limited_per_client_behind_the_proxy(settings):
+    from django.test import Client
+
+    settings.API_AUTH_FAILURES_PER_MINUTE = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = Client()
+    assert [_bad_key(client, "203.0.113.1").status_code for _ in range(3)] == [401, 401, 401]
+    refused = _bad_key(client, "203.0.113.1")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert int(refused["Retry-After"]) <= 60
+    # Another client behind the same proxy keeps his budget.
+    assert _bad_key(client, "203.0.113.2").status_code == 401
+
+
+def test_without_a_trusted_proxy_a_forged_address_does_not_reset_the_budget(settings):
+    from django.test import Client
+
+    settings.API_AUTH_FAILURES_PER_MINUTE = 3
+    settings.TRUSTED_PROXY_COUNT = 0
+    client = Client()
+    statuses = [_bad_key(client, f"198.51.100.{n}").status_code for n in range(4)]
+    assert statuses == [401, 401, 401, 429]

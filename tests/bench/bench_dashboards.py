@@ -15,13 +15,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 
 from funding.models import Grant
 from portal.models import Region, RegionMembership, StructureMembership, User
 from portal.roles import Role
 from protocols.models import Intervention
 from tests.bench import benchmark
+from tests.clients import PortalClient as Client
 
 REPEATS = 5
 AGENCY_URL = "/ars/tableau-de-bord/?annee=2025"

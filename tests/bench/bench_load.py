@@ -155,17 +155,16 @@ def _session_for(email: str) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from portal.middleware import SESSION_MFA_OK, user_has_totp
     from portal.models import User
+    from tests.clients import record_second_factor
 
     user = User.objects.get(email=email)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    if user_has_totp(user):
-        session[SESSION_MFA_OK] = True
     session.create()
+    record_second_factor(session, user)
     return session.session_key
 
 

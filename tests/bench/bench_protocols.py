@@ -9,10 +9,10 @@ import statistics
 import time
 
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 
 from tests.bench import Bench, benchmark
+from tests.clients import PortalClient as Client
 from tests.portal.factories import luhn_complete
 
 PROTOCOLS, MEMBERS = 300, 20

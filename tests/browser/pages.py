@@ -36,14 +36,14 @@ def log_in(page: Page, base_url: str, email: str, *, totp: bool = False) -> None
 
 
 def logged_in_context(browser, live_server_url: str, email: str):
-    """A browser context already logged in as ``email`` (session cookie from Django), for page checks that are
-    not about the login itself."""
+    """A browser context already logged in as ``email`` (session cookie from Django, second factor recorded as
+    after a TOTP login), for page checks that are not about the login itself."""
     from django.conf import settings as django_settings
-    from django.test import Client
 
     from portal.models import User
+    from tests.clients import PortalClient
 
-    client = Client()
+    client = PortalClient()
     client.force_login(User.objects.get(email=email))
     context = browser.new_context(base_url=live_server_url, bypass_csp=True)
     context.add_cookies(

@@ -132,4 +132,4 @@ def test_totp_is_mandatory(client):
     pilot = national_pilot(user__with_totp=False)
     client.force_login(pilot)
     response = client.get("/")
-    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
+    assert response.status_code == 302 and response.url == reverse("portal:totp_enrollment")

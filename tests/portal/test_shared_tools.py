@@ -11,10 +11,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 import portal.pdf
+from portal.downloads import safe_filename
 from portal.exports import Column, csv_lines, neutralise, xlsx_bytes
 from portal.pdf import render_pdf
 from portal.roles import Role
-from portal.uploads import DocumentField, PrivateUploadTo, check_upload, safe_display_name
+from portal.uploads import DocumentField, PrivateUploadTo, check_upload
 from tests.funding.factories import DossierFactory
 from tests.portal.factories import RegionFactory, agent_of
 
@@ -76,7 +77,7 @@ def test_stored_names_are_random_and_keep_no_user_text():
     ],
 )
 def test_display_names_are_sanitised(name, expected):
-    assert safe_display_name(name) == expected
+    assert safe_filename(name) == expected
 
 
 @pytest.mark.parametrize("value", ['=HYPERLINK("http://x")', "+33", "-1+1", "@SUM(A1)", "\tx"])
