@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 APPS := config portal protocols funding reporting tests
 TEMPLATE_DIRS := $(wildcard templates portal/templates protocols/templates funding/templates reporting/templates)
 PYTEST_ARGS ?=
+# Without DATABASE_URL, a command runs against the embedded PostgreSQL under var/postgres, started for it if it is
+# down and stopped after it unless another command still uses it (config/embedded_db.py). With DATABASE_URL: as is.
+WITH_DB = $(BIN)/python -m config.embedded_db run --
 
 # A worktree may set its own DATABASE_URL, REDIS_URL and CELERY_QUEUE here (file ignored by git).
 -include .local.mk
@@ -21,20 +24,22 @@ $(STAMP): $(REQUIREMENTS)
 
 venv: $(STAMP)
 
-## run: set up, migrate, load the demo data and serve on http://127.0.0.1:8000 (SQLite + eager Celery by default)
+## run: set up, migrate, load the demo data and serve on http://127.0.0.1:8000 (embedded PostgreSQL, eager Celery)
 run: export DEBUG ?= 1
 run: venv
-	@mkdir -p var
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	@echo "Portail : http://127.0.0.1:8000"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(WITH_DB) $(BIN)/python manage.py migrate --noinput
+	$(WITH_DB) $(BIN)/python manage.py seed_demo
+	@echo "Portail : http://127.0.0.1:8000 (Ctrl-C pour arrêter)"
+	$(WITH_DB) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## test: set up, ensure PostgreSQL, Redis and Chromium, then lint and run the whole suite
+## test: set up, ensure PostgreSQL, Redis and Chromium, then lint, run the suite in parallel (2 workers), then the
+## browser journeys and the tests that need the machine to themselves (real Celery worker, fault injection) one at a
+## time (a single worker, which reuses the database the first pass created for gw0: no second migration)
 test: export DJANGO_SETTINGS_MODULE := config.settings.test
 test: venv services system-deps
 	$(MAKE) --no-print-directory quality
-	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+	$(BIN)/pytest --create-db -n 2 -m "not browser and not serial" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 1 -m "browser or serial" $(PYTEST_ARGS)
 
 quality: export DJANGO_SETTINGS_MODULE ?= config.settings.test
 quality: venv
@@ -59,22 +64,26 @@ bench: export DJANGO_SETTINGS_MODULE := config.settings.test
 bench: venv services
 	$(BIN)/python -m tests.bench
 
+migrate: export DEBUG ?= 1
 migrate: venv
-	$(BIN)/python manage.py migrate --noinput
+	$(WITH_DB) $(BIN)/python manage.py migrate --noinput
 
+seed: export DEBUG ?= 1
 seed: venv
-	$(BIN)/python manage.py seed_demo
+	$(WITH_DB) $(BIN)/python manage.py seed_demo
 
 ## totp: the current TOTP code of the demo ARS accounts
 totp: export DEBUG ?= 1
 totp: venv
-	@$(BIN)/python manage.py totp
+	@$(WITH_DB) $(BIN)/python manage.py totp
 
+worker: export DEBUG ?= 1
 worker: venv
-	$(BIN)/celery -A config worker -l info -Q portal
+	$(WITH_DB) $(BIN)/celery -A config worker -l info -Q portal
 
+beat: export DEBUG ?= 1
 beat: venv
-	$(BIN)/celery -A config beat -l info
+	$(WITH_DB) $(BIN)/celery -A config beat -l info
 
 ## compile-deps: re-lock requirements/*.txt (with hashes) from pyproject.toml
 compile-deps:

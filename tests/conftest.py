@@ -7,12 +7,29 @@ from django.core.cache import cache
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects on these markers
 def pytest_collection_modifyitems(items):
-    """Every test may use the database (PostgreSQL); browser tests are marked so they can be selected."""
+    """Every test may use the database (PostgreSQL). Browser tests and the tests that need the machine to themselves
+    (a real Celery worker, fault injection, the production smoke test and its shared ``var/production``) are marked
+    so that ``make test`` runs them in its serial pass, after the parallel one (docs/conventions.md)."""
     for item in items:
         item.add_marker(pytest.mark.django_db)
-        if "live_server" in getattr(item, "fixturenames", ()) and "browser" not in item.keywords:
+        fixtures = getattr(item, "fixturenames", ())
+        if "live_server" in fixtures:
             item.add_marker(pytest.mark.browser)
+        if "celery_worker" in fixtures or item.path.parent.name in {"faults", "production"}:
+            item.add_marker(pytest.mark.serial)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _unordered_querysets_come_back_shuffled():
+    """A query without ORDER BY gets ``ORDER BY RANDOM()`` in tests: PostgreSQL returns such rows in whatever order
+    it likes (usually insertion order, until a table has had deletions), so code or a test that counts on it fails
+    here at once rather than once in a while in production. See ``tests/ordering.py``."""
+    from tests.ordering import shuffle_unordered_querysets
+
+    with shuffle_unordered_querysets():
+        yield
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from config import embedded_db
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +51,27 @@ def test_a_typo_in_a_boolean_stops_the_start(value):
     result = _manage("check", env=_production_env(DEBUG=value))
     assert result.returncode != 0
     assert "n'est pas un booléen" in result.stderr
+
+
+def test_production_refuses_to_start_without_database_url():
+    result = _manage("check", env=_production_env(DATABASE_URL=""))
+    assert result.returncode != 0
+    assert "DATABASE_URL est obligatoire" in result.stderr
+
+
+def test_only_postgresql_is_accepted():
+    result = _manage("check", env=_production_env(DATABASE_URL="sqlite:///var/portal.sqlite3"))
+    assert result.returncode != 0
+    assert "ne fonctionne que sur PostgreSQL" in result.stderr
+
+
+def test_a_developer_machine_defaults_to_the_embedded_postgresql(tmp_path):
+    """DEBUG without DATABASE_URL: the Unix socket of the embedded server under VAR_DIR (config/embedded_db.py)."""
+    env = _production_env(DEBUG="1", DATABASE_URL="", VAR_DIR=str(tmp_path))
+    show = "from django.conf import settings; d = settings.DATABASES['default']; print('DB', d['HOST'], d['NAME'])"
+    result = _manage("shell", "--no-imports", "-c", show, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"DB {embedded_db.socket_dir(tmp_path)} portal" in result.stdout.splitlines()
 
 
 @pytest.mark.parametrize("value", ["-1", "6", "un"])

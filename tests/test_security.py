@@ -78,6 +78,7 @@ def test_production_cookies_and_hsts():
         "DEBUG": "0",
         "SECRET_KEY": "x" * 60,
         "ALLOWED_HOSTS": "portail.example.fr",
+        "DATABASE_URL": "postgres://portal@db.example.fr:5432/portal",  # required without DEBUG (never connected)
     }
     code = (
         "import django; django.setup(); from django.conf import settings as s; "

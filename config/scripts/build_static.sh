@@ -8,9 +8,11 @@
 set -eu
 cd "$(dirname "$0")/../.."
 export DJANGO_SETTINGS_MODULE=config.settings.base DEBUG=0
-# Loading production settings needs a SECRET_KEY; collectstatic signs nothing and opens no database.
+# Loading production settings needs a SECRET_KEY and a DATABASE_URL; collectstatic signs nothing and opens no
+# database.
 SECRET_KEY="${SECRET_KEY:-collectstatic-build-only-not-a-secret}"
-export SECRET_KEY
+DATABASE_URL="${DATABASE_URL:-postgres://collectstatic-build-only@localhost/none}"
+export SECRET_KEY DATABASE_URL
 "${PYTHON:-python}" manage.py collectstatic --noinput --clear --verbosity 0
 manifest="${VAR_DIR:-$PWD/var}/static/staticfiles.json"
 if [ ! -s "$manifest" ]; then

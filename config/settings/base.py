@@ -1,8 +1,8 @@
 """Settings of the portal, read from the environment only.
 
 Production differs from a developer's machine by environment variables, never by another module.
-Without ``DATABASE_URL`` the portal runs on SQLite under ``var/``; without ``REDIS_URL`` the cache is local
-memory and Celery runs its tasks eagerly, in the web process (the embedded default of ``make run``).
+Without ``DATABASE_URL`` (DEBUG only) the portal runs on the embedded PostgreSQL of ``make run`` under ``var/``;
+without ``REDIS_URL`` the cache is local memory and Celery runs its tasks eagerly, in the web process.
 """
 
 from pathlib import Path
@@ -11,6 +11,7 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+from config import embedded_db
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -93,27 +94,26 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------------------------------------
+# --- Database ---------------------------------------------------------------------------------------------------
+# PostgreSQL only. Production sets DATABASE_URL; on a developer's machine (DEBUG) the default is the embedded
+# PostgreSQL that `make run` starts under var/postgres (config/embedded_db.py), reached through its Unix socket.
 DATABASE_URL = env_str("DATABASE_URL")
-if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # A runaway query fails fast instead of holding a worker; Celery workers raise it through the env.
-        statement_timeout = env_int("DB_STATEMENT_TIMEOUT_MS", 30_000)
-        lock_timeout = env_int("DB_LOCK_TIMEOUT_MS", 10_000)
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-            f"-c statement_timeout={statement_timeout} -c lock_timeout={lock_timeout}"
-        )
-else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "portal.sqlite3",
-            "OPTIONS": {"timeout": 20},
-        }
-    }
+if not DATABASE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured("DATABASE_URL est obligatoire hors mode DEBUG.")
+    DATABASE_URL = embedded_db.database_url(VAR_DIR)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "Le portail ne fonctionne que sur PostgreSQL : DATABASE_URL doit commencer par postgres://."
+    )
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A runaway query fails fast instead of holding a worker; Celery workers raise it through the env.
+statement_timeout = env_int("DB_STATEMENT_TIMEOUT_MS", 30_000)
+lock_timeout = env_int("DB_LOCK_TIMEOUT_MS", 10_000)
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+    f"-c statement_timeout={statement_timeout} -c lock_timeout={lock_timeout}"
+)
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -122,7 +122,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.PrefixedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
         }

@@ -8,10 +8,17 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-01234567
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
 
 from config.settings.base import *  # noqa: E402,F403
-from config.settings.base import DATABASES, VAR_DIR  # noqa: E402
+from config.settings.base import CACHES, CELERY_TASK_DEFAULT_QUEUE, DATABASES, VAR_DIR  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("Les tests tournent sur PostgreSQL : DATABASE_URL doit désigner une base PostgreSQL.")
+
+# Under pytest-xdist, each worker (gw0, gw1…) has its own test database (pytest-django suffixes its name), and here
+# its own cache keys and Celery queue on the shared Redis: one worker's cache.clear() or purge() leaves the others'.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    CACHES["default"]["KEY_PREFIX"] = f"{CACHES['default']['KEY_PREFIX']}-{XDIST_WORKER}"
+    CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-{XDIST_WORKER}"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -2,13 +2,10 @@
 (one line per intervention of the period and of the régularisations).
 
 The detail of an issued statement is its frozen list; the detail of a draft is read live from the eligibility
-table (the same SQL that freezes it at issue). On PostgreSQL the detail CSV is produced by ``COPY … TO STDOUT``
-in batches of statements, streamed as it comes; elsewhere (the SQLite demo) by a server-side cursor and Python's
-csv module, with the same bytes.
+table (the same SQL that freezes it at issue). The detail CSV is produced by ``COPY … TO STDOUT`` in batches of
+statements, streamed as it comes; the XLSX reads the same rows through a server-side cursor.
 """
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 
@@ -114,10 +111,7 @@ def detail_csv(statements, period: Period) -> Iterator[bytes]:
         sql, params = detail_export_sql(
             issued_ids=issued_ids, draft_ids=draft_ids, regularised_ids=regularised_ids, period=period
         )
-        if connection.vendor == "postgresql":
-            yield from _copy(sql, params)
-        else:
-            yield from _python_csv(sql, params)
+        yield from _copy(sql, params)
 
 
 def _copy(sql: str, params: list) -> Iterator[bytes]:
@@ -130,16 +124,6 @@ def _copy(sql: str, params: list) -> Iterator[bytes]:
         with cursor.cursor.copy(copy_sql) as copy:
             for block in copy:
                 yield bytes(block)
-
-
-def _python_csv(sql: str, params: list) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
-    for rows in _fetch(sql, params):
-        writer.writerows(["" if value is None else str(value) for value in row] for row in rows)
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def _fetch(sql: str, params: list, size: int = 5000) -> Iterator[list[tuple]]:

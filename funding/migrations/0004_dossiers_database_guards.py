@@ -4,13 +4,9 @@
 - Once a dossier is submitted, what was deposited is frozen: its snapshot and hash, who submitted it and when, its
   number, and its receipt once issued; it can never go back to draft, and it is never deleted (nor its
   attachments).
-
-PostgreSQL only (``RunSQLOnPostgres``): the SQLite demo of ``make run`` goes without.
 """
 
 from django.db import migrations
-
-from portal.migration_ops import BtreeGistOnPostgres, RunSQLOnPostgres
 
 WAVES_DO_NOT_OVERLAP = """
 ALTER TABLE funding_wave ADD CONSTRAINT wave_periods_do_not_overlap
@@ -72,7 +68,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGistOnPostgres(),
-        RunSQLOnPostgres(WAVES_DO_NOT_OVERLAP, "ALTER TABLE funding_wave DROP CONSTRAINT wave_periods_do_not_overlap"),
-        RunSQLOnPostgres(DOSSIER_GUARD, DROP_DOSSIER_GUARD),
+        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS btree_gist", migrations.RunSQL.noop),
+        migrations.RunSQL(WAVES_DO_NOT_OVERLAP, "ALTER TABLE funding_wave DROP CONSTRAINT wave_periods_do_not_overlap"),
+        migrations.RunSQL(DOSSIER_GUARD, DROP_DOSSIER_GUARD),
     ]

@@ -1,13 +1,9 @@
 """The deletion guard of submitted dossiers lets one thing through: the removal of the synthetic load of the
 benchmarks (``manage.py generate_load``), which says so in its own transaction with
 ``SET LOCAL portal.removing_synthetic_load = 'on'``. Real dossiers are never deleted.
-
-PostgreSQL only (``RunSQLOnPostgres``).
 """
 
 from django.db import migrations
-
-from portal.migration_ops import RunSQLOnPostgres
 
 GUARD = """
 CREATE OR REPLACE FUNCTION funding_dossier_guard() RETURNS trigger AS $$
@@ -41,4 +37,4 @@ $$ LANGUAGE plpgsql;
 class Migration(migrations.Migration):
     dependencies = [("funding", "0007_merge_statements")]
 
-    operations = [RunSQLOnPostgres(GUARD, migrations.RunSQL.noop)]
+    operations = [migrations.RunSQL(GUARD, migrations.RunSQL.noop)]

@@ -18,8 +18,7 @@ its own, so it never earns a second payment.
 One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` computes a whole scope (protocols, structures, a region or
 everything): a ``CASE`` whose every rule compares the intervention's date with an aggregate joined by equality (first
 deposit, suspensions, memberships and trainings per protocol and professional: hash joins, no subquery per row), then
-``ROW_NUMBER()`` over the episodes for rule 8. Rows whose result did not change are not rewritten. The statement is
-plain SQL that PostgreSQL (tests, production) and SQLite ≥ 3.25 (the demo of ``make run``) both run; a region of a
+``ROW_NUMBER()`` over the episodes for rule 8. Rows whose result did not change are not rewritten. A region of a
 million interventions is measured by ``tests/bench/bench_eligibility.py``.
 """
 
@@ -93,7 +92,7 @@ def _team_aggregate(role: str) -> str:
     )
 
 
-FALSE = "(1 = 0)"  # a boolean both PostgreSQL and SQLite read
+FALSE = "FALSE"
 
 # Each rule is a cheap comparison against an aggregate joined by equality (hash joins over the whole set), never a
 # correlated subquery per row: a million interventions are classified in one pass.
@@ -249,11 +248,9 @@ def recompute_eligibility(
     return written
 
 
-def _tune_session(cursor) -> tuple | None:
+def _tune_session(cursor) -> tuple:
     """The plan is a few hash joins and one sort: compiling it (JIT) costs seconds and saves nothing, and a region's
     million rows sort faster in memory than on disk. Set for this transaction only, restored after."""
-    if connection.vendor != "postgresql":
-        return None
     cursor.execute("SELECT current_setting('jit'), current_setting('work_mem')")
     previous = cursor.fetchone()
     cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
@@ -261,14 +258,11 @@ def _tune_session(cursor) -> tuple | None:
 
 
 def _restore_session(cursor, previous) -> None:
-    if previous is not None:
-        cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", list(previous))
+    cursor.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", list(previous))
 
 
 def _lock_structures(protocol_ids, structure_ids, region_ids) -> None:
     """Serialise recomputations of the same structures (two upserts of the same rows could otherwise deadlock)."""
-    if connection.vendor != "postgresql":
-        return  # SQLite has a single writer
     structures = Structure.objects.all()
     if structure_ids is not None:
         structures = structures.filter(pk__in=structure_ids)

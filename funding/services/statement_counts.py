@@ -81,32 +81,28 @@ def counts(
         return _eligibility_counts(grant_ids, period, first_year), {}
     windows = _year_windows(period, first_year)
     keys = {}
-    if connection.vendor != "postgresql":  # the SQLite demo: match every grant row by row, it is small
-        counts = _run_counts(statement_sql.counts_with_ledger_sql(grant_ids, period, windows))
-        still = {(g, y): counts.get(g, {}).get(f"s{y}") or 0 for g, y in totals}
-    else:
-        counts = _run_counts(statement_sql.counts_with_checksums_sql(grant_ids, period, windows))
-        still, to_match, memo = {}, set(), None
-        for (grant_id, year), (paid, paid_checksum) in totals.items():
-            row = counts.get(grant_id, {})
-            eligible, checksum = row.get(f"y{year}") or 0, row.get(f"c{year}") or 0
-            if (eligible, checksum) == (paid, paid_checksum):
-                still[(grant_id, year)] = paid
-                continue
-            keys[(grant_id, year)] = key = f"{eligible}:{checksum}:{paid}:{paid_checksum}"
-            if memo is None:
-                memo = load_memo() if load_memo else {}
-            remembered = memo.get((grant_id, year))
-            if remembered and remembered[0] == key:
-                still[(grant_id, year)] = eligible - remembered[1]  # eligible minus the added ones
-            else:
-                to_match.add(grant_id)
-        if to_match:
-            sql, params = statement_sql.still_paid_sql(sorted(to_match), period)
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                matched = {(grant_id, year): count for grant_id, year, count in cursor.fetchall()}
-            still.update({(g, y): matched.get((g, y), 0) for g, y in totals if g in to_match})
+    counts = _run_counts(statement_sql.counts_with_checksums_sql(grant_ids, period, windows))
+    still, to_match, memo = {}, set(), None
+    for (grant_id, year), (paid, paid_checksum) in totals.items():
+        row = counts.get(grant_id, {})
+        eligible, checksum = row.get(f"y{year}") or 0, row.get(f"c{year}") or 0
+        if (eligible, checksum) == (paid, paid_checksum):
+            still[(grant_id, year)] = paid
+            continue
+        keys[(grant_id, year)] = key = f"{eligible}:{checksum}:{paid}:{paid_checksum}"
+        if memo is None:
+            memo = load_memo() if load_memo else {}
+        remembered = memo.get((grant_id, year))
+        if remembered and remembered[0] == key:
+            still[(grant_id, year)] = eligible - remembered[1]  # eligible minus the added ones
+        else:
+            to_match.add(grant_id)
+    if to_match:
+        sql, params = statement_sql.still_paid_sql(sorted(to_match), period)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            matched = {(grant_id, year): count for grant_id, year, count in cursor.fetchall()}
+        still.update({(g, y): matched.get((g, y), 0) for g, y in totals if g in to_match})
     return counts, {(g, y): (paid, still[(g, y)], keys.get((g, y), "")) for (g, y), (paid, _) in totals.items()}
 
 

@@ -2,11 +2,8 @@
 
 Raw SQL is used where the ORM would loop or could not say it in one statement: the régularisation counts (paid
 ledger against live eligibility), the list of interventions of a draft (period, late additions, removals) and the
-``INSERT … SELECT`` that freezes it. It is portable between PostgreSQL (tests, production) and SQLite (the
-``make run`` demo); only the year of a date needs a per-database expression.
+``INSERT … SELECT`` that freezes it.
 """
-
-from django.db import connection
 
 from funding.models import Grant, InterventionEligibility, PaidIntervention, PaidTotal, Statement, StatementItem
 from funding.periods import Period
@@ -38,9 +35,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def year_of(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
-    return f"CAST(strftime('%%Y', {column}) AS INTEGER)"
+    return f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
 
 
 def _ids(ids) -> str:
@@ -49,26 +44,15 @@ def _ids(ids) -> str:
     return ", ".join(values) if values else "NULL"
 
 
-def _true() -> str:
-    return "TRUE" if connection.vendor == "postgresql" else "1"
-
-
-def _false() -> str:
-    return "FALSE" if connection.vendor == "postgresql" else "0"
-
-
 def checksum_of(column: str) -> str:
-    """A 64-bit hash of an intervention id, summed into the ledger's checksums (PostgreSQL; 0 elsewhere, where
-    computations always match row by row)."""
-    if connection.vendor == "postgresql":
-        return f"hashint8extended({column}, 0)"
-    return "0"
+    """A 64-bit hash of an intervention id, summed into the ledger's checksums."""
+    return f"hashint8extended({column}, 0)"
 
 
 def counts_with_checksums_sql(grant_ids, period: Period, windows) -> tuple[str, list, list[str]]:
     """The per-grant counts of a computation in one scan of the eligibility rows, with, for each year window,
     ``y<year>`` (eligible now, dated in the window) and ``c<year>`` (the checksum of their ids), to compare with
-    the ledger's totals (PostgreSQL)."""
+    the ledger's totals."""
     columns = ["grant_id", "period_eligible", "period_excluded"]
     selects = [
         "COUNT(*) FILTER (WHERE e.is_eligible AND e.performed_on >= %s)",
@@ -123,36 +107,6 @@ def paid_totals_refresh_sql(grant_ids) -> list[tuple[str, list]]:
     ]
 
 
-def counts_with_ledger_sql(grant_ids, period: Period, windows) -> tuple[str, list, list[str]]:
-    """The per-grant counts of a computation, matched row by row with the paid ledger (one hash join):
-    ``period_eligible``, ``period_excluded``, and for each year window ``y<year>`` (eligible now, dated in the
-    window) and ``s<year>`` (of those, the ones the ledger pays for this grant and that year). Used for the grants
-    of the SQLite demo (PostgreSQL compares checksums first, then ``still_paid_sql`` for the grants that changed)."""
-    ids = _ids(grant_ids)
-    columns = ["grant_id", "period_eligible", "period_excluded"]
-    selects = [
-        "COUNT(*) FILTER (WHERE e.is_eligible AND e.performed_on >= %s)",
-        "COUNT(*) FILTER (WHERE NOT e.is_eligible AND e.performed_on >= %s)",
-    ]
-    params = [period.start, period.start]
-    for year, start, end in windows:
-        window = "e.is_eligible AND e.performed_on >= %s AND e.performed_on <= %s"
-        selects.append(f"COUNT(*) FILTER (WHERE {window})")
-        selects.append(f"COUNT(p.intervention_id) FILTER (WHERE {window} AND p.year = %s)")
-        params += [start, end, start, end, year]
-        columns += [f"y{year}", f"s{year}"]
-    first_start = windows[0][1] if windows else period.start
-    sql = f"""
-        SELECT e.grant_id, {", ".join(selects)}
-        FROM {ELIGIBILITY} e
-        LEFT JOIN {LEDGER} p
-               ON p.intervention_id = e.intervention_id AND p.grant_id = e.grant_id AND p.grant_id IN ({ids})
-        WHERE e.grant_id IN ({ids}) AND e.performed_on >= %s AND e.performed_on <= %s
-        GROUP BY e.grant_id
-    """
-    return sql, [*params, min(first_start, period.start), period.end], columns
-
-
 def update_drafts_sql(statements, fields: list[str], db_types: dict[str, str]) -> tuple[str, list]:
     """One ``UPDATE … FROM unnest(arrays)`` rewriting the figures of recomputed drafts (PostgreSQL)."""
     arrays = ["%s::bigint[]"] + [f"%s::{db_types[field].split('(')[0]}[]" for field in fields]
@@ -186,18 +140,17 @@ def live_detail_sql(statement_ids, period: Period, regularised_ids=None) -> tupl
     grants = dict(Statement.objects.filter(pk__in=list(statement_ids)).values_list("pk", "grant_id"))
     grant_ids = _ids(sorted(set(grants.values())))
     regularised_grants = _ids(sorted({grants[pk] for pk in regularised_ids if pk in grants}))
-    true, false = _true(), _false()
     still_paid = (
         f"e.is_eligible AND e.grant_id = s.grant_id AND e.performed_on < %s AND {year_of('e.performed_on')} = p.year"
     )
     sql = f"""
         SELECT s.id AS statement_id, e.intervention_id, s.year AS year, e.is_eligible, e.reason,
-               {false} AS is_regularisation
+               FALSE AS is_regularisation
         FROM {STATEMENTS} s
         JOIN {ELIGIBILITY} e ON e.grant_id = s.grant_id
         WHERE s.id IN ({ids}) AND e.grant_id IN ({grant_ids}) AND e.performed_on >= %s AND e.performed_on <= %s
         UNION ALL
-        SELECT s.id, e.intervention_id, {year_of("e.performed_on")}, {true}, '', {true}
+        SELECT s.id, e.intervention_id, {year_of("e.performed_on")}, TRUE, '', TRUE
         FROM {STATEMENTS} s
         JOIN {ELIGIBILITY} e ON e.grant_id = s.grant_id
         WHERE s.id IN ({regularised}) AND e.grant_id IN ({regularised_grants}) AND e.is_eligible
@@ -208,15 +161,15 @@ def live_detail_sql(statement_ids, period: Period, regularised_ids=None) -> tupl
                 AND p.year = {year_of("e.performed_on")}
           )
         UNION ALL
-        SELECT s.id, p.intervention_id, p.year, {false},
+        SELECT s.id, p.intervention_id, p.year, FALSE,
                CASE WHEN e.intervention_id IS NULL THEN '{REASON_NOT_EVALUATED}'
                     WHEN NOT e.is_eligible THEN e.reason
                     ELSE '{REASON_MOVED}' END,
-               {true}
+               TRUE
         FROM {STATEMENTS} s
         JOIN {LEDGER} p ON p.grant_id = s.grant_id
         LEFT JOIN {ELIGIBILITY} e ON e.intervention_id = p.intervention_id
-        WHERE s.id IN ({regularised}) AND p.grant_id IN ({regularised_grants}) AND NOT COALESCE({still_paid}, {false})
+        WHERE s.id IN ({regularised}) AND p.grant_id IN ({regularised_grants}) AND NOT COALESCE({still_paid}, FALSE)
     """
     return sql, [period.start, period.end, period.start, period.start]
 
@@ -237,11 +190,10 @@ def freeze_items_sql(statement_ids, period: Period) -> tuple[str, list]:
 
 
 def ledger_remove_sql(statement_ids) -> tuple[str, list]:
-    true, false = _true(), _false()
     sql = f"""
         DELETE FROM {LEDGER} WHERE intervention_id IN (
             SELECT intervention_id FROM {ITEMS}
-            WHERE statement_id IN ({_ids(statement_ids)}) AND is_regularisation = {true} AND is_eligible = {false}
+            WHERE statement_id IN ({_ids(statement_ids)}) AND is_regularisation AND NOT is_eligible
         )
     """
     return sql, []
@@ -252,7 +204,7 @@ def ledger_add_sql(statement_ids) -> tuple[str, list]:
         INSERT INTO {LEDGER} (intervention_id, grant_id, year, statement_id)
         SELECT i.intervention_id, s.grant_id, i.year, i.statement_id
         FROM {ITEMS} i JOIN {STATEMENTS} s ON s.id = i.statement_id
-        WHERE i.statement_id IN ({_ids(statement_ids)}) AND i.is_eligible = {_true()}
+        WHERE i.statement_id IN ({_ids(statement_ids)}) AND i.is_eligible
     """
     return sql, []
 
@@ -328,8 +280,7 @@ def detail_export_sql(
             ", CASE WHEN d.is_regularisation THEN 'regularisation ' || CAST(d.year AS TEXT) ELSE 'periode' END"
             " AS nature"
         )
-    # Byte order for the grant reference: the same everywhere, and much cheaper than a locale's collation.
-    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    # The grant reference sorts in byte order (COLLATE "C"): the same everywhere, much cheaper than a locale's.
     sql = f"""
         SELECT NULLIF(gs.finess, ''), NULLIF({columns[0]}, ''), NULLIF({columns[1]}, ''), i.performed_on,
                NULLIF({columns[2]}, ''), COALESCE(dg.rpps, dg.adeli), COALESCE(dt.rpps, dt.adeli),
@@ -347,6 +298,6 @@ def detail_export_sql(
         JOIN {PROFESSIONALS} dg ON dg.id = i.delegate_id
         JOIN {PROFESSIONALS} dt ON dt.id = i.delegant_id
         {"WHERE " + DETAIL_ONLY[only] if only else ""}
-        ORDER BY gs.reference{collate}, d.is_regularisation, d.year, i.performed_on, i.id, d.is_eligible
+        ORDER BY gs.reference COLLATE "C", d.is_regularisation, d.year, i.performed_on, i.id, d.is_eligible
     """
     return sql, neutral_params + params

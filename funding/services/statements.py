@@ -69,16 +69,13 @@ class ComputationResult:
 
 
 def lock_region_period(*, region, period: Period) -> None:
-    """Serialise computations of one region and period until the end of the current transaction.
-
-    PostgreSQL only: the SQLite demo of ``make run`` is a single process whose Celery runs tasks inline."""
+    """Serialise computations of one region and period until the end of the current transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("Le verrou d'un calcul se prend dans sa transaction.")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"funding.statements:{region.pk}:{period}"]
-            )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"funding.statements:{region.pk}:{period}"]
+        )
 
 
 def statement_reference(grant: Grant, period: Period) -> str:
@@ -276,9 +273,6 @@ def _update_drafts(statements: list[Statement]) -> None:
     the whole aggregate on a large region)."""
     if not statements:
         return
-    if connection.vendor != "postgresql":
-        Statement.objects.bulk_update(statements, DRAFT_FIELDS, batch_size=500)
-        return
     db_types = {field: Statement._meta.get_field(field).db_type(connection) for field in DRAFT_FIELDS}
     sql, params = statement_sql.update_drafts_sql(statements, DRAFT_FIELDS, db_types)
     with connection.cursor() as cursor:
@@ -313,11 +307,10 @@ def statements_issue(*, result: ComputationResult, by=None, today: datetime.date
     if not drafts:
         raise ApplicationError("Aucun brouillon à émettre pour cette période.")
     ids = [s.pk for s in drafts]
-    if connection.vendor == "postgresql":
-        # Freezing a region of a million interventions writes as many rows (and their foreign-key checks at commit):
-        # longer than the portal's per-statement timeout, and always in a background job or the command line.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL statement_timeout = '15min'")
+    # Freezing a region of a million interventions writes as many rows (and their foreign-key checks at commit):
+    # longer than the portal's per-statement timeout, and always in a background job or the command line.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = '15min'")
     earlier_drafts = list(
         Statement.objects.drafts()
         .filter(grant_id__in=[s.grant_id for s in drafts])

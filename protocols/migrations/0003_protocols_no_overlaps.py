@@ -1,4 +1,4 @@
-"""Periods that must not overlap, enforced by PostgreSQL (exclusion constraints; skipped on SQLite).
+"""Periods that must not overlap, enforced by PostgreSQL (exclusion constraints).
 
 - One professional's accepted memberships of one protocol: [joined_on, left_on) never overlap, so "was X in the
   team on d" has one answer and a comeback is a new membership after the departure.
@@ -7,8 +7,6 @@
 
 from django.db import migrations
 
-from portal.migration_ops import BtreeGistOnPostgres, RunSQLOnPostgres
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -16,8 +14,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        BtreeGistOnPostgres(),
-        RunSQLOnPostgres(
+        # btree_gist lets an exclusion constraint mix equality (same protocol) and range overlap.
+        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS btree_gist", migrations.RunSQL.noop),
+        migrations.RunSQL(
             """
             ALTER TABLE protocols_teammembership ADD CONSTRAINT team_membership_no_overlap
             EXCLUDE USING gist (
@@ -28,7 +27,7 @@ class Migration(migrations.Migration):
             """,
             "ALTER TABLE protocols_teammembership DROP CONSTRAINT team_membership_no_overlap",
         ),
-        RunSQLOnPostgres(
+        migrations.RunSQL(
             """
             ALTER TABLE protocols_suspension ADD CONSTRAINT suspension_no_overlap
             EXCLUDE USING gist (

@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 2_000
 MAX_STORED_ERRORS = 5_000
-WRITE_BATCH_SIZE = 5_000
 
 
 def import_max_bytes() -> int:
@@ -290,35 +289,14 @@ INSERT_COLUMNS = (
 
 
 def _insert(values: list[tuple]) -> None:
-    """Insert checked rows in bulk: PostgreSQL's COPY (a hundred thousand rows in about a second, where building as
-    many model instances takes tens of seconds), plain INSERTs on SQLite (the demo)."""
+    """Insert checked rows in bulk with PostgreSQL's COPY (a hundred thousand rows in about a second, where building
+    as many model instances takes tens of seconds)."""
     if not values:
         return
     table, columns = Intervention._meta.db_table, ", ".join(INSERT_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for value in values:
-                    copy.write_row(value)
-            return
-        ops = connection.ops
-        adapted = [
-            (
-                *value[:2],
-                ops.adapt_datefield_value(value[2]),
-                *value[3:6],
-                ops.adapt_datefield_value(value[6]),
-                *value[7:10],
-                ops.adapt_datetimefield_value(value[10]),
-                value[11],
-            )
-            for value in values
-        ]
-        placeholders = ", ".join(["%s"] * len(INSERT_COLUMNS))
-        for start in range(0, len(adapted), WRITE_BATCH_SIZE):
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", adapted[start : start + WRITE_BATCH_SIZE]
-            )
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for value in values:
+            copy.write_row(value)
 
 
 def import_batch_send_on_commit(batch: ImportBatch) -> None:

@@ -63,8 +63,6 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, default=2025, help="Année des interventions (par défaut 2025)")
 
     def handle(self, *args, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("generate_load écrit en masse avec generate_series : PostgreSQL est requis.")
         if options["grants"] < 1 or options["interventions"] < 0:
             raise CommandError("Il faut au moins une subvention et un nombre d'interventions positif.")
         codes = [code.strip().upper() for code in options["region"].split(",") if code.strip()]
@@ -102,11 +100,10 @@ def remove_load(region) -> int:
     if not grant_ids:
         return 0
     structures = list(grants.values_list("structure_id", flat=True))
-    if connection.vendor == "postgresql":
-        # The synthetic dossiers were "selected": the database refuses to delete submitted dossiers unless told,
-        # for this transaction only, that this is the benchmark load being removed.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL portal.removing_synthetic_load = 'on'")
+    # The synthetic dossiers were "selected": the database refuses to delete submitted dossiers unless told,
+    # for this transaction only, that this is the benchmark load being removed.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL portal.removing_synthetic_load = 'on'")
     statements = Statement.objects.filter(grant_id__in=grant_ids)
     PaidIntervention.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
     PaidTotal.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
