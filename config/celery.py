@@ -43,4 +43,9 @@ app.conf.beat_schedule = {
         "task": "reporting.reports_overdue",
         "schedule": crontab(minute=15, hour=8),
     },
+    # Open data: a new release of the national aggregates once statements were issued since the last one.
+    "open-data-nightly": {
+        "task": "reporting.open_data_refresh",
+        "schedule": crontab(minute=45, hour=5),
+    },
 }

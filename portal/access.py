@@ -1,10 +1,15 @@
 """The one access mechanism of the portal.
 
-A user's *scope* is the set of (structure, role) and (region, role) pairs they hold, loaded once per request.
+A user's *scope* is the set of (structure, role) and (region, role) pairs they hold, plus their national roles,
+loaded once per request.
 Every model a user can reach has a QuerySet deriving from ``ScopedQuerySet``: ``Model.objects.visible_to(user)``
 returns the rows the user may read, ``visible_to(user, roles=[...])`` the rows they may act on through one of those
 roles. Views fetch objects only through these querysets, so an object outside the scope is a 404, never a 403 that
 would reveal it exists. Role checks on whole pages use ``portal.decorators.role_required`` (403).
+
+National roles (``pilote_national``) hold no region and no structure: every ``visible_to`` gives them nothing.
+Their only door is ``Region.objects.visible_to(user, roles=NATIONAL_ROLES)`` (every region), which the national
+aggregate selectors (``reporting.selectors.aggregates``) start from: they read counts and sums, never a row.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Q
 
-from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
+from portal.roles import AGENCY_ROLES, NATIONAL_ROLES, STRUCTURE_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -31,17 +36,23 @@ class Scope:
     is_superadmin: bool = False
     agency: tuple[ScopeEntry, ...] = field(default_factory=tuple)  # object_id is a region id
     structures: tuple[ScopeEntry, ...] = field(default_factory=tuple)  # object_id is a structure id
+    national: frozenset[str] = frozenset()  # national roles, held with no region
 
     @property
     def roles(self) -> frozenset[str]:
-        held = {entry.role for entry in self.agency} | {entry.role for entry in self.structures}
+        held = {entry.role for entry in self.agency} | {entry.role for entry in self.structures} | set(self.national)
         if self.is_superadmin:
             held.add(Role.SUPERADMIN)
         return frozenset(held)
 
     @property
     def is_agency_user(self) -> bool:
-        return bool(self.agency) or self.is_superadmin
+        """An agent (ARS staff, national pilot, platform superadmin): TOTP is mandatory."""
+        return bool(self.agency) or bool(self.national) or self.is_superadmin
+
+    @property
+    def sees_national_aggregates(self) -> bool:
+        return bool(self.national & NATIONAL_ROLES) or self.is_superadmin
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -67,17 +78,20 @@ def get_scope(user) -> Scope:
         return cached
     from portal.models import RegionMembership, StructureMembership
 
-    agency = tuple(
-        ScopeEntry(m.region_id, m.role, m.region.name)
-        for m in RegionMembership.objects.filter(user=user).select_related("region").order_by("region__name", "role")
+    agency_memberships = list(
+        RegionMembership.objects.filter(user=user).select_related("region").order_by("region__name", "role")
     )
+    agency = tuple(ScopeEntry(m.region_id, m.role, m.region.name) for m in agency_memberships if m.region_id)
+    national = frozenset(m.role for m in agency_memberships if m.region_id is None)
     structures = tuple(
         ScopeEntry(m.structure_id, m.role, m.structure.name)
         for m in StructureMembership.objects.filter(user=user)
         .select_related("structure")
         .order_by("structure__name", "role")
     )
-    scope = Scope(user_id=user.pk, is_superadmin=user.is_superuser, agency=agency, structures=structures)
+    scope = Scope(
+        user_id=user.pk, is_superadmin=user.is_superuser, agency=agency, structures=structures, national=national
+    )
     user._portal_scope = scope
     return scope
 

@@ -11,3 +11,6 @@ class PortalConfig(AppConfig):
 
         navigation.register("Structures", "portal:structure_list", STRUCTURE_ROLES | AGENCY_ROLES, order=10)
         navigation.register("Équipe ARS", "portal:staff_home", {Role.REGION_ADMIN}, order=90, group="Administration")
+        navigation.register(
+            "Pilotes nationaux", "portal:national_pilots", {Role.SUPERADMIN}, order=91, group="Administration"
+        )

@@ -134,6 +134,8 @@ PEOPLE = {
     "admin.cvl@demo.fr": ("Jean", "Robin", {}, {"CVL": [Role.REGION_ADMIN]}, None),
 }
 SUPERADMIN_EMAIL = "superadmin@demo.fr"
+# National roles are held with no region (granted by the superadmin's invitation in real life).
+NATIONAL_PEOPLE = {"pilote.national@demo.fr": ("Nora", "Delmas", [Role.NATIONAL_PILOT])}
 
 
 def _ensure_user(email: str, first_name: str = "", last_name: str = "", *, superuser: bool = False) -> User:
@@ -155,11 +157,11 @@ def _ensure_totp(user: User) -> None:
 
 
 def seed() -> dict:
-    names = dict(REGIONS)
     regions = {}
-    for code in ("PACA", "CVL", "NAQ"):
+    # The 18 ARS (a migration fills them; a flushed test database has lost them): the national view lists them all.
+    for code, name in REGIONS:
         regions[code], _ = Region.objects.get_or_create(
-            code=code, defaults={"name": names[code], "agency_name": agency_name(names[code])}
+            code=code, defaults={"name": name, "agency_name": agency_name(name)}
         )
     for code, letterhead in LETTERHEADS.items():
         region = regions[code]
@@ -198,6 +200,12 @@ def seed() -> dict:
     superadmin = _ensure_user(SUPERADMIN_EMAIL, "Sam", "Support", superuser=True)
     _ensure_totp(superadmin)
     users[SUPERADMIN_EMAIL] = superadmin
+    for email, (first_name, last_name, roles) in NATIONAL_PEOPLE.items():
+        user = _ensure_user(email, first_name, last_name)
+        for role in roles:
+            RegionMembership.objects.get_or_create(user=user, region=None, role=role)
+        _ensure_totp(user)
+        users[email] = user
     return {"regions": regions, "structures": structures, "users": users}
 
 
@@ -212,4 +220,6 @@ def accounts_table() -> list[tuple[str, str]]:
         labels += [f"{Role(role).label} {code}" for code, roles in agency_roles.items() for role in roles]
         rows.append((email, ", ".join(labels) + (" (TOTP)" if agency_roles else "")))
     rows.append((SUPERADMIN_EMAIL, "Super-administrateur (TOTP)"))
+    for email, (_first, _last, roles) in NATIONAL_PEOPLE.items():
+        rows.append((email, ", ".join(str(Role(role).label) for role in roles) + " (TOTP)"))
     return rows

@@ -72,6 +72,11 @@ class AgencyInvitationForm(PortalForm):
     message = forms.CharField(label="Message personnel", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class NationalInvitationForm(PortalForm):
+    email = forms.EmailField(label="Adresse e-mail professionnelle")
+    message = forms.CharField(label="Message personnel", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class ProfessionalForm(PortalModelForm):
     class Meta:
         model = Professional

@@ -11,7 +11,7 @@ from portal.access import forget_scope, get_scope
 from portal.errors import ApplicationError
 from portal.models import Invitation, Professional, RegionMembership, Structure, StructureMembership, User
 from portal.models.invitation import INVITATION_VALIDITY
-from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
+from portal.roles import AGENCY_ROLES, NATIONAL_ROLES, STRUCTURE_ROLES, Role
 
 
 def structure_create(*, by: User, **fields) -> Structure:
@@ -28,6 +28,8 @@ def _can_invite(by: User, *, role: str, structure: Structure | None, region) -> 
     scope = get_scope(by)
     if by.is_superuser:
         return True
+    if role in NATIONAL_ROLES:
+        return False  # granted only by a platform superadmin
     if role in STRUCTURE_ROLES:
         return structure.pk in scope.structure_ids([Role.COORDINATOR]) or structure.region_id in scope.region_ids(
             [Role.REGION_ADMIN]
@@ -35,12 +37,21 @@ def _can_invite(by: User, *, role: str, structure: Structure | None, region) -> 
     return region.pk in scope.region_ids([Role.REGION_ADMIN])
 
 
+def _target_matches(role: str, *, structure, region) -> bool:
+    if role in STRUCTURE_ROLES:
+        return structure is not None
+    if role in AGENCY_ROLES:
+        return region is not None
+    return role in NATIONAL_ROLES and structure is None and region is None
+
+
 def invitation_create(
     *, by: User, email: str, role: str, structure: Structure | None = None, region=None, message: str = ""
 ) -> Invitation:
-    """Invite someone by e-mail to hold ``role`` in a structure (coordinators, region admins) or an ARS."""
+    """Invite someone by e-mail to hold ``role`` in a structure (coordinators, region admins), in an ARS (region
+    admins), or at the national level (no structure, no region: platform superadmins only)."""
     email = email.strip().lower()
-    if role in STRUCTURE_ROLES and structure is None or role in AGENCY_ROLES and region is None:
+    if not _target_matches(role, structure=structure, region=region):
         raise ApplicationError("Le rôle proposé ne correspond pas à la structure ou à l'ARS choisie.")
     if not _can_invite(by, role=role, structure=structure, region=region):
         raise ApplicationError("Vous ne pouvez pas inviter à ce rôle.")
@@ -97,7 +108,7 @@ def invitation_accept(*, invitation: Invitation, user: User, professional: dict 
         professional_save(user=user, **professional)
     if invitation.structure_id:
         StructureMembership.objects.get_or_create(user=user, structure=invitation.structure, role=invitation.role)
-    else:
+    else:  # an ARS role, or a national role (no region)
         RegionMembership.objects.get_or_create(user=user, region=invitation.region, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
@@ -158,7 +169,8 @@ def membership_remove(*, membership, by: User) -> None:
             if others.exclude(pk=membership.pk).count() == 0:
                 raise ApplicationError("Une structure garde au moins un coordinateur.")
     else:
-        allowed = membership.region_id in scope.region_ids([Role.REGION_ADMIN])
+        # A national role has no region: only a platform superadmin removes it.
+        allowed = membership.region_id is not None and membership.region_id in scope.region_ids([Role.REGION_ADMIN])
         if allowed and membership.user_id == by.pk and membership.role == Role.REGION_ADMIN:
             raise ApplicationError("Vous ne pouvez pas retirer votre propre rôle d'administrateur.")
     if not (allowed or by.is_superuser):

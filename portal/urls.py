@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.views import account, agency, invitations, mfa, structures, tokens
+from portal.views import account, agency, invitations, mfa, national, structures, tokens
 
 app_name = "portal"
 
@@ -29,5 +29,11 @@ urlpatterns = [
         "ars/roles/<int:region_membership_id>/retirer/",
         agency.region_membership_remove,
         name="region_membership_remove",
+    ),
+    path("plateforme/pilotes-nationaux/", national.national_pilots, name="national_pilots"),
+    path(
+        "plateforme/pilotes-nationaux/<int:region_membership_id>/retirer/",
+        national.national_pilot_remove,
+        name="national_pilot_remove",
     ),
 ]

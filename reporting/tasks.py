@@ -49,3 +49,19 @@ def consolidate_task(consolidation_id: int) -> None:
     from reporting.services.consolidation import consolidation_execute
 
     consolidation_execute(consolidation_id=consolidation_id)
+
+
+@shared_task(name="reporting.open_data_refresh")
+def open_data_refresh_task() -> int | None:
+    """Nightly: a new open-data release once statements were issued since the last one (or nothing)."""
+    from reporting.services.opendata import open_data_release_request
+
+    release = open_data_release_request()
+    return release.pk if release else None
+
+
+@shared_task(name="reporting.open_data_generate", acks_late=True)
+def open_data_generate_task(release_id: int) -> None:
+    from reporting.services.opendata import open_data_release_generate
+
+    open_data_release_generate(release_id=release_id)

@@ -1,8 +1,9 @@
 """The foreign world of the tenant matrix, assembled from every area's ``tests/<area>/tenant_objects*.py``.
 
 Each such module defines ``ORDER`` (builders run in increasing order), ``build(world)`` which creates its objects
-in the foreign region and records them, and optionally ``PUBLIC_ROUTES`` (pages meant for everyone) and
-``UNSCOPED_ROUTES`` (routes whose arguments are not objects of a region). ``world.objects`` hands objects to later
+in the foreign region and records them, and optionally ``PUBLIC_ROUTES`` (pages meant for everyone),
+``UNSCOPED_ROUTES`` (routes whose arguments are not objects of a region) and ``AGGREGATE_ROUTES`` (the national
+pages, where the national pilot reads any region's aggregates). ``world.objects`` hands objects to later
 builders; ``world.kwargs`` maps each URL argument name to the value of a foreign object.
 """
 
@@ -43,3 +44,7 @@ def public_routes() -> set[str]:
 
 def unscoped_routes() -> set[str]:
     return set().union(*(getattr(module, "UNSCOPED_ROUTES", set()) for module in _builder_modules()))
+
+
+def aggregate_routes() -> set[str]:
+    return set().union(*(getattr(module, "AGGREGATE_ROUTES", set()) for module in _builder_modules()))

@@ -5,11 +5,16 @@ world does not provide fails the test: add the object in ``tests/<area>/tenant_o
 
 A foreign object must answer 404 (or 403/405), never 200, to GET and to POST; and no page may show the marker
 that every foreign object carries in its name.
+
+The national pilot (``pilote_national``) holds no region: every object is foreign to it and every page answers
+403/404, except the national aggregate pages (``AGGREGATE_ROUTES``), which read any region's aggregates. None of
+its pages may show a name, an RPPS, a FINESS or a dossier's text of the foreign region.
 """
 
 import pytest
 from django.urls import reverse
 
+from funding.models import Campaign
 from portal.roles import Role
 from portal.tokens import api_token_create
 from tests.portal.factories import (
@@ -18,9 +23,10 @@ from tests.portal.factories import (
     StructureMembershipFactory,
     agent_of,
     coordinator_of,
+    national_pilot,
     professional_of,
 )
-from tests.tenant import FOREIGN_MARKER, build_foreign_world, public_routes, unscoped_routes
+from tests.tenant import FOREIGN_MARKER, aggregate_routes, build_foreign_world, public_routes, unscoped_routes
 from tests.urlwalk import own_routes
 
 ALLOWED_FOREIGN_STATUSES = {403, 404, 405}
@@ -44,6 +50,7 @@ def home_users() -> dict[str, object]:
     combined = coordinator_of(StructureFactory(region=region))
     StructureMembershipFactory(user=combined, structure=structure, role=Role.PROFESSIONAL)
     users["coordinator+professional"] = combined
+    users[Role.NATIONAL_PILOT] = national_pilot()
     return users
 
 
@@ -58,6 +65,19 @@ def _url(route, kwargs):
     missing = [argument for argument in route.arguments if argument not in kwargs]
     assert not missing, f"{route.name}: ajoutez un objet étranger pour {missing} dans tests/<app>/tenant_objects.py"
     return reverse(route.name, kwargs={argument: kwargs[argument] for argument in route.arguments})
+
+
+def _person_markers(world) -> list[bytes]:
+    """What identifies a person, a practice or a dossier of the foreign region, beyond the marker in its names."""
+    objects = world.objects
+    values = [
+        FOREIGN_MARKER,
+        objects["structure"].finess,
+        objects["professional"].rpps,
+        objects["delegant"].rpps,
+        objects["dossier"].reference,
+    ]
+    return [value.encode() for value in values if value]
 
 
 def _body(response) -> bytes:
@@ -78,7 +98,11 @@ def test_foreign_objects_are_never_served(client, world, role):
     client.force_login(user)
     _token, raw_key = api_token_create(user=user, name="matrice", scope="write")
     api_headers = {"Authorization": f"Bearer {raw_key}"}
-    public, unscoped = public_routes(), unscoped_routes()
+    public, unscoped, aggregates = public_routes(), unscoped_routes(), aggregate_routes()
+    national = role == Role.NATIONAL_PILOT
+    markers = _person_markers(world) if national else [FOREIGN_MARKER.encode()]
+    # The national pages name the campaigns whose envelopes they total: a published campaign is public anyway.
+    public_texts = [title.encode() for title in Campaign.objects.published().values_list("title", flat=True)]
     leaks = []
     for route in own_routes():
         if route.name in unscoped:
@@ -92,15 +116,35 @@ def test_foreign_objects_are_never_served(client, world, role):
                 response = getattr(client, method)(url)
             status = response.status_code
             allowed = ALLOWED_FOREIGN_API_STATUSES if is_api else ALLOWED_FOREIGN_STATUSES
-            if route.arguments and route.name not in public:
+            if national and route.name in aggregates:
+                # Any region's aggregates are the national pilot's to read (and only to read).
+                if status != (200 if method == "get" else 405):
+                    leaks.append(f"{method.upper()} {url} ({route.name}) → {status} pour le pilote national")
+            elif route.arguments and route.name not in public:
                 if status not in allowed:
                     leaks.append(f"{method.upper()} {url} ({route.name}) → {status}")
             elif status >= 500:
                 leaks.append(f"{method.upper()} {url} ({route.name}) → {status}")
             # Public pages (published campaigns of every region) legitimately show other regions' names.
-            if status == 200 and route.name not in public and FOREIGN_MARKER.encode() in _body(response):
-                leaks.append(f"{method.upper()} {url} ({route.name}) montre des données d'une autre région")
+            if status == 200 and route.name not in public:
+                body = _body(response)
+                if national:
+                    for text in public_texts:
+                        body = body.replace(text, b"")
+                shown = [marker.decode() for marker in markers if marker in body]
+                if shown:
+                    leaks.append(f"{method.upper()} {url} ({route.name}) montre {shown} d'une autre région")
     assert not leaks, "\n".join(leaks)
+
+
+def test_the_national_pages_do_show_the_foreign_region_to_the_national_pilot(client, world):
+    """The national rows of the matrix would pass vacuously if the aggregates were empty: they are not."""
+    client.force_login(world.objects["home_users"][Role.NATIONAL_PILOT])
+    region = world.objects["region"]
+    response = client.get(reverse("national_region", kwargs={"region_id": region.pk}))
+    assert response.status_code == 200
+    assert region.name in response.content.decode()
+    assert response.context["total"].protocols >= 1
 
 
 def test_the_matrix_can_see_home_objects(client, world):

@@ -8,9 +8,10 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.access import NOTHING, ScopedQuerySet
-from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
+from portal.roles import AGENCY_ROLES, NATIONAL_ROLES, STRUCTURE_ROLES, Role
 
 INVITATION_VALIDITY = timedelta(days=30)
+NATIONAL_LEVEL = "niveau national (toutes les régions)"
 
 
 def hash_token(raw_token: str) -> str:
@@ -22,7 +23,7 @@ class InvitationQuerySet(ScopedQuerySet):
     the invitations sent to their own e-mail address."""
 
     def scope_filter(self, scope, roles):
-        if scope.is_superadmin and roles is None:
+        if scope.is_superadmin and (roles is None or Role.SUPERADMIN in roles):
             return Q()
         condition = NOTHING
         coordinated = scope.structure_ids([Role.COORDINATOR])
@@ -81,9 +82,13 @@ class Invitation(models.Model):
                 condition=(
                     Q(structure__isnull=False, region__isnull=True, role__in=sorted(STRUCTURE_ROLES))
                     | Q(structure__isnull=True, region__isnull=False, role__in=sorted(AGENCY_ROLES))
+                    | Q(structure__isnull=True, region__isnull=True, role__in=sorted(NATIONAL_ROLES))
                 ),
                 name="invitation_target_matches_role",
-                violation_error_message="Un rôle de structure s'invite dans une structure, un rôle ARS dans une ARS.",
+                violation_error_message=(
+                    "Un rôle de structure s'invite dans une structure, un rôle ARS dans une ARS, "
+                    "un rôle national sans région."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(accepted_at__isnull=True) | Q(declined_at__isnull=True),
@@ -107,7 +112,8 @@ class Invitation(models.Model):
 
     @property
     def target(self):
-        return self.structure or self.region
+        """What the role is held in: a structure, an ARS, or the national level (national roles)."""
+        return self.structure or self.region or NATIONAL_LEVEL
 
     @property
     def status(self) -> str:

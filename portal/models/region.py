@@ -3,11 +3,18 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from portal.access import NOTHING, ScopedQuerySet
+from portal.roles import Role
 
 
 class RegionQuerySet(ScopedQuerySet):
+    """Agents see their regions, structure roles the regions of their structures. A national role sees every
+    region, but only when asked for by name (``roles=NATIONAL_ROLES``): that is the door of the national aggregate
+    selectors, and every other ``visible_to`` of a national pilot stays empty."""
+
     def scope_filter(self, scope, roles):
-        if scope.is_superadmin and (roles is None):
+        if scope.is_superadmin and (roles is None or Role.SUPERADMIN in roles):
+            return Q()
+        if roles is not None and scope.national & roles:
             return Q()
         condition = NOTHING
         region_ids = scope.region_ids() if roles is None else scope.region_ids(roles)

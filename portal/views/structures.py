@@ -123,7 +123,8 @@ def structure_invite(request, structure_id):
 @require_POST
 def invitation_revoke(request, invitation_id):
     invitation = get_object_or_404(
-        Invitation.objects.visible_to(request.user, roles=[Role.COORDINATOR, Role.REGION_ADMIN]), pk=invitation_id
+        Invitation.objects.visible_to(request.user, roles=[Role.COORDINATOR, Role.REGION_ADMIN, Role.SUPERADMIN]),
+        pk=invitation_id,
     )
     try:
         services.invitation_revoke(invitation=invitation, by=request.user)
@@ -132,6 +133,8 @@ def invitation_revoke(request, invitation_id):
         messages.error(request, error.message)
     if invitation.structure_id:
         return redirect("portal:structure_detail", structure_id=invitation.structure_id)
+    if invitation.region_id is None:
+        return redirect("portal:national_pilots")
     return redirect("portal:region_staff", region_id=invitation.region_id)
 
 

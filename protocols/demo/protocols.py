@@ -64,6 +64,9 @@ HTA_CONTENT = {
         "Taux de réorientation vers le médecin\n"
         "Nombre d'événements indésirables"
     ),
+    # Steering fields of the portal (not declared): the team's own estimate of the consultation time saved.
+    "theme": "chronic",
+    "medical_minutes_saved": 15,
 }
 
 BPCO_CONTENT = {
@@ -82,6 +85,8 @@ BPCO_CONTENT = {
     "patient_information": "Information écrite et consentement recueilli au premier rendez-vous.",
     "quality_safety": "Revue semestrielle des dossiers ; événements indésirables analysés en équipe.",
     "indicators": "Nombre de patients suivis\nNombre de spirométries réalisées",
+    "theme": "chronic",
+    "medical_minutes_saved": 20,
 }
 
 VACCIN_CONTENT = {
@@ -92,6 +97,7 @@ VACCIN_CONTENT = {
     "inclusion_criteria": "Adultes de 18 à 65 ans dont le statut vaccinal est incomplet.",
     "delegant_professions": ["medecin"],
     "delegate_professions": ["infirmier"],
+    "theme": "prevention",
 }
 
 

@@ -8,7 +8,7 @@ from portal.models import Profession, Structure, StructureKind
 from protocols.checklist import CHECKLIST_ITEMS
 from protocols.forms.common import ProtocolCodeField, textarea
 from protocols.models import ChecklistAnswer, NationalProtocol, Protocol
-from protocols.services.protocols import CONTENT_FIELDS
+from protocols.services.protocols import CONTENT_FIELDS, STEERING_FIELDS
 
 
 class ProtocolCreateForm(PortalForm):
@@ -57,6 +57,7 @@ SECTIONS = (
     ("7. Information et consentement du patient", ("patient_information",)),
     ("8. Démarche qualité et sécurité des soins", ("quality_safety",)),
     ("9. Indicateurs de suivi", ("indicators",)),
+    ("Pour le suivi de l'ARS (demandé par le portail, hors modèle ministériel)", STEERING_FIELDS),
 )
 
 
@@ -78,7 +79,7 @@ class ProtocolForm(PortalModelForm):
 
     class Meta:
         model = Protocol
-        fields = ["code", "implementing_structure", *CONTENT_FIELDS]
+        fields = ["code", "implementing_structure", *CONTENT_FIELDS, *STEERING_FIELDS]
         field_classes = {"code": ProtocolCodeField}
         widgets = {
             name: textarea(5)

@@ -1,7 +1,14 @@
 from protocols.models.catalogue import NationalProtocol
 from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
 from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
-from protocols.models.protocol import ChecklistAnswer, Protocol, ProtocolEvent, ProtocolKind, ProtocolStatus
+from protocols.models.protocol import (
+    ChecklistAnswer,
+    Protocol,
+    ProtocolEvent,
+    ProtocolKind,
+    ProtocolStatus,
+    ProtocolTheme,
+)
 from protocols.models.team import (
     DocumentKind,
     DocumentStatus,
@@ -29,6 +36,7 @@ __all__ = [
     "ProtocolEvent",
     "ProtocolKind",
     "ProtocolStatus",
+    "ProtocolTheme",
     "Suspension",
     "TeamMembership",
     "TeamRole",

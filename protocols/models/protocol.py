@@ -1,4 +1,4 @@
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +20,22 @@ validate_protocol_code = RegexValidator(
 class ProtocolKind(models.TextChoices):
     LOCAL = "local", "Protocole local"
     NATIONAL = "national", "Adhésion à un protocole national"
+
+
+class ProtocolTheme(models.TextChoices):
+    """What a local protocol is about, so the ARS and the ministry can group local protocols (each one is written by
+    its own team, with its own code). The list is the portal's proposal: no seed gives one (docs/decisions.md)."""
+
+    CHRONIC = "chronic", "Suivi de maladies chroniques (HTA, diabète, BPCO…)"
+    UNSCHEDULED = "unscheduled", "Soins non programmés"
+    PREVENTION = "prevention", "Prévention, dépistage et vaccination"
+    WOMEN = "women", "Santé de la femme et périnatalité"
+    CHILDREN = "children", "Santé de l'enfant"
+    ELDERLY = "elderly", "Personnes âgées et perte d'autonomie"
+    MENTAL = "mental", "Santé mentale et addictions"
+    WOUNDS = "wounds", "Plaies et soins techniques"
+    MEDICATION = "medication", "Renouvellement et adaptation de traitements"
+    OTHER = "other", "Autre thème"
 
 
 class ProtocolStatus(models.TextChoices):
@@ -100,6 +116,22 @@ class Protocol(models.Model):
     patient_information = models.TextField("information et consentement du patient", blank=True)
     quality_safety = models.TextField("démarche qualité et sécurité des soins", blank=True)
     indicators = models.TextField("indicateurs de suivi", blank=True)
+    # Steering fields of the portal, outside the ministry's model (not part of the declared content).
+    theme = models.CharField(
+        "thème du protocole",
+        max_length=20,
+        choices=ProtocolTheme.choices,
+        blank=True,
+        help_text="Sert à regrouper les protocoles locaux dans les statistiques régionales et nationales.",
+    )
+    medical_minutes_saved = models.PositiveSmallIntegerField(
+        "temps médical libéré par intervention (minutes, déclaré par l'équipe)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(240)],
+        help_text="Estimation de l'équipe : le temps de consultation médicale qu'une intervention du délégué "
+        "évite. L'ARS s'en sert pour mesurer l'impact du protocole.",
+    )
     status = models.CharField("état", max_length=10, choices=ProtocolStatus.choices, default=ProtocolStatus.DRAFT)
     declared_on = models.DateField("en vigueur depuis", null=True, blank=True)
     created_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
@@ -127,6 +159,11 @@ class Protocol(models.Model):
             models.CheckConstraint(
                 condition=Q(status=ProtocolStatus.DRAFT) | Q(declared_on__isnull=False),
                 name="protocol_declared_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(medical_minutes_saved__isnull=True) | Q(medical_minutes_saved__lte=240),
+                name="protocol_minutes_saved_plausible",
+                violation_error_message="Le temps médical libéré par intervention ne dépasse pas 240 minutes.",
             ),
             models.CheckConstraint(
                 condition=Q(code__regex=PROTOCOL_CODE_PATTERN),

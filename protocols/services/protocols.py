@@ -28,6 +28,9 @@ CONTENT_FIELDS = (
     "quality_safety",
     "indicators",
 )
+# Fields the portal asks beside the ministry's model, for the steering of the ARS and the ministry (theme, impact):
+# not part of the declared content, so changing them never calls for a new declaration.
+STEERING_FIELDS = ("theme", "medical_minutes_saved")
 
 
 def _check_implementing_structure(structure: Structure, implementing: Structure | None) -> None:
@@ -94,10 +97,10 @@ def protocol_update(*, protocol: Protocol, by, **fields) -> Protocol:
     shown as "not deposited" until the coordinator deposits an updated version."""
     protocol = lock_protocol(protocol)
     require_coordinator(by, protocol)
-    unknown = set(fields) - set(CONTENT_FIELDS) - {"code", "implementing_structure"}
+    unknown = set(fields) - set(CONTENT_FIELDS) - set(STEERING_FIELDS) - {"code", "implementing_structure"}
     if unknown:
         raise ApplicationError(f"Champs inconnus : {', '.join(sorted(unknown))}.")
-    if protocol.kind == ProtocolKind.NATIONAL and set(fields) - {"code"}:
+    if protocol.kind == ProtocolKind.NATIONAL and set(fields) - {"code", *STEERING_FIELDS}:
         raise ApplicationError("Le contenu d'un protocole national est celui de sa trame HAS : il ne se modifie pas.")
     if "code" in fields and fields["code"] != protocol.code and not protocol.is_draft:
         raise ApplicationError("Le code d'un protocole déclaré ne change plus : il identifie ses interventions.")

@@ -20,8 +20,10 @@ from portal.models import Structure
 from portal.roles import Role
 from protocols.models import AdverseEvent, Intervention, Protocol
 from reporting.charts import MONTHS, Series, bar_chart
+from reporting.dashboards import forecast
 from reporting.dashboards.cache import cached
-from reporting.models import BiannualReport, ReportState
+from reporting.models import BiannualReport
+from reporting.selectors import aggregates
 
 AGENCY_DASHBOARD_ROLES = frozenset({Role.INSTRUCTOR, Role.FINANCE_OFFICER})
 ADMISSIBLE_STATES = {
@@ -31,7 +33,6 @@ ADMISSIBLE_STATES = {
     DossierState.WAITING_LIST,
     DossierState.NOT_SELECTED,
 }
-OPEN_REPORT_STATES = (ReportState.TODO, ReportState.DRAFT, ReportState.CHANGES_REQUESTED)
 ZERO = Decimal("0.00")
 LATE_REPORTS_SHOWN = 10
 
@@ -207,9 +208,7 @@ def money(user, filters: AgencyFilters) -> dict:
 
 def late_reports(user, filters: AgencyFilters, today: datetime.date) -> dict:
     reports = _narrow(
-        BiannualReport.objects.visible_to(user, roles=AGENCY_DASHBOARD_ROLES).filter(
-            due_on__lt=today, state__in=OPEN_REPORT_STATES
-        ),
+        BiannualReport.objects.visible_to(user, roles=AGENCY_DASHBOARD_ROLES).overdue(today),
         filters,
         structure="grant__structure",
         protocol="grant__protocol_id",
@@ -228,3 +227,19 @@ def open_adverse_events(user, filters: AgencyFilters) -> dict:
         protocol="protocol_id",
     )
     return events.aggregate(total=Count("pk"), serious=Count("pk", filter=Q(severity=AdverseEvent.Severity.EIG)))
+
+
+def fir_forecast(user, filters: AgencyFilters, today: datetime.date):
+    """The FIR forecast of ``filters.year`` as of today (``reporting.dashboards.forecast``), per campaign of the
+    region's AMI grants (narrowed by the filters); cached per region stamp like the other heavy aggregates."""
+    calendar = forecast.Calendar.of(filters.year, today)
+    grants = _narrow(
+        aggregates.fir_grants(user, AGENCY_DASHBOARD_ROLES), filters, structure="structure", protocol="protocol_id"
+    )
+    forecasts = cached(
+        "agency-fir-forecast",
+        region_ids(user),
+        (*filters.key, calendar.as_of),
+        lambda: forecast.forecasts(user, AGENCY_DASHBOARD_ROLES, grants, filters.year, today)[1],
+    )
+    return calendar, forecasts

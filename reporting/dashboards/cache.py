@@ -9,6 +9,7 @@ under the new stamp. A random token rather than a counter: if Redis loses the st
 entry. Region-wide recomputations that announce nothing (nightly eligibility refresh) are caught by the TTL.
 """
 
+import hashlib
 import secrets
 from collections.abc import Callable, Iterable
 
@@ -41,7 +42,9 @@ def stamps(region_ids: Iterable[int]) -> str:
 def cached(name: str, region_ids: Iterable[int], parts: Iterable, compute: Callable[[], object]):
     """``compute()`` once per (name, parts, regions' stamps) within the TTL; ``parts`` must describe the scope and
     the filters completely (the same parts must always mean the same figures)."""
-    key = "dashboards:{}:{}:{}".format(name, ":".join(str(part) for part in parts), stamps(region_ids))
+    # The stamps are hashed: the national view covers 18 regions, and a cache key must stay short.
+    digest = hashlib.sha256(stamps(region_ids).encode()).hexdigest()[:32]
+    key = "dashboards:{}:{}:{}".format(name, ":".join(str(part) for part in parts), digest)
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -1,4 +1,7 @@
-"""Forms of the dashboards: their GET filters."""
+"""Forms of the dashboards: their GET filters, and the "what if" of the FIR forecast."""
+
+import datetime
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -50,3 +53,51 @@ class AgencyFilterForm(PortalForm):
             "departement": data.get("departement") or "",
             "protocol_id": data.get("protocole"),
         }
+
+
+class NationalFilterForm(PortalForm):
+    """The half-year of the national view (default: that of the latest activity in the regions)."""
+
+    periode = forms.ChoiceField(label="Semestre", required=False)
+
+    def __init__(self, *args, periods, default, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default = default
+        self.fields["periode"].choices = [(str(p), p.label.capitalize()) for p in periods]
+        self.fields["periode"].initial = str(default)
+
+    @property
+    def period(self) -> Period:
+        value = self.cleaned_data.get("periode") if self.is_valid() else None
+        return Period.parse(value) if value else self.default
+
+
+class WhatIfForm(PortalForm):
+    """A next wave of a campaign: how many projects, at which rate and cap, from when (the FIR forecast's "what
+    if"). Defaults: the campaign's rate and cap, its last wave's number of projects, 1 January next year."""
+
+    campagne = forms.TypedChoiceField(label="Campagne", coerce=int)
+    projets = forms.IntegerField(label="Nombre de projets", min_value=1, max_value=500)
+    forfait = forms.DecimalField(
+        label="Forfait par intervention (€)", min_value=Decimal("0.01"), max_value=1000, decimal_places=2
+    )
+    plafond = forms.DecimalField(
+        label="Plafond annuel par projet (€)", min_value=Decimal("0.01"), max_value=1_000_000, decimal_places=2
+    )
+    debut = forms.DateField(
+        label="Début des subventions", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, forecasts, today, **kwargs):
+        kwargs.setdefault("prefix", "vague")
+        super().__init__(*args, **kwargs)
+        self.fields["campagne"].choices = [(forecast.campaign_id, forecast.title) for forecast in forecasts]
+        if forecasts:
+            first = forecasts[0]
+            self.initial = {
+                "campagne": first.campaign_id,
+                "projets": first.projects,
+                "forfait": first.rate,
+                "plafond": first.cap,
+                "debut": datetime.date(today.year + 1, 1, 1),
+            }

@@ -1,3 +1,4 @@
+from reporting.models.opendata import OpenDataRelease
 from reporting.models.report import (
     EDITABLE_STATES,
     PENDING_STATES,
@@ -12,6 +13,7 @@ __all__ = [
     "PENDING_STATES",
     "BiannualReport",
     "ConsolidatedReport",
+    "OpenDataRelease",
     "ReportState",
     "ReportTransition",
 ]

@@ -50,6 +50,11 @@ class BiannualReportQuerySet(ScopedQuerySet):
     def pending(self):
         return self.filter(state__in=PENDING_STATES)
 
+    def overdue(self, today):
+        """Late on ``today``: not yet transmitted (to do or draft) and past the due date. The one rule of "late"
+        (the model's ``is_overdue``, the overdue notices, the dashboards and the national view all use it)."""
+        return self.pending().filter(due_on__lt=today)
+
 
 class BiannualReport(models.Model):
     """The half-yearly account of a grant's use of the funds: figures prefilled from the funding engine, sections

@@ -103,8 +103,8 @@ def reports_notify_overdue(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     notified = 0
     region_ids = (
-        BiannualReport.objects.pending()
-        .filter(due_on__lt=today, overdue_notified_at__isnull=True)
+        BiannualReport.objects.overdue(today)
+        .filter(overdue_notified_at__isnull=True)
         .values_list("grant__structure__region", flat=True)
         .distinct()
         .order_by()
@@ -112,8 +112,8 @@ def reports_notify_overdue(*, today: datetime.date | None = None) -> int:
     for region in Region.objects.filter(pk__in=list(region_ids)).order_by("code"):
         with transaction.atomic():
             reports = list(
-                BiannualReport.objects.pending()
-                .filter(due_on__lt=today, overdue_notified_at__isnull=True, grant__structure__region=region)
+                BiannualReport.objects.overdue(today)
+                .filter(overdue_notified_at__isnull=True, grant__structure__region=region)
                 .select_for_update(of=("self",), skip_locked=True)
                 .select_related("grant__structure")
                 .order_by("due_on", "grant__reference")

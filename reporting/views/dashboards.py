@@ -9,8 +9,8 @@ from portal.access import get_scope
 from portal.decorators import role_required
 from portal.models import Structure
 from portal.roles import Role
-from reporting.dashboards import agency, structure
-from reporting.dashboards.forms import AgencyFilterForm, PeriodFilterForm
+from reporting.dashboards import agency, forecast, structure
+from reporting.dashboards.forms import AgencyFilterForm, PeriodFilterForm, WhatIfForm
 
 
 @role_required(Role.COORDINATOR, Role.PROFESSIONAL)
@@ -51,6 +51,10 @@ def agency_dashboard(request):
     default_year = structure.latest_activity_day(user, agency.AGENCY_DASHBOARD_ROLES, today).year
     form = AgencyFilterForm(request.GET or None, default_year=default_year, **agency.filter_choices(user))
     filters = agency.AgencyFilters(**form.values())
+    calendar, forecasts = agency.fir_forecast(user, filters, today)
+    what_if_form = WhatIfForm(
+        request.GET if "vague-campagne" in request.GET else None, forecasts=forecasts, today=today
+    )
     context = {
         "form": form,
         "filters": filters,
@@ -60,6 +64,21 @@ def agency_dashboard(request):
         "money": agency.money(user, filters),
         "late_reports": agency.late_reports(user, filters, today),
         "adverse_events": agency.open_adverse_events(user, filters),
+        "fir": {"calendar": calendar, "campaigns": forecasts, "method": forecast.METHOD},
+        "what_if_form": what_if_form,
+        "what_if": _what_if(what_if_form, forecasts),
     }
-    status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, "reporting/agency_dashboard.html", context, status=status)
+    invalid = [f for f in (form, what_if_form) if f.is_bound and not f.is_valid()]
+    return render(request, "reporting/agency_dashboard.html", context, status=400 if invalid else 200)
+
+
+def _what_if(form, forecasts) -> dict | None:
+    """The next wave's cost per year, beside the chosen campaign's envelope (None until the form is sent)."""
+    if not (form.is_bound and form.is_valid()):
+        return None
+    data = form.cleaned_data
+    chosen = next(item for item in forecasts if item.campaign_id == data["campagne"])
+    years = forecast.what_if(
+        projects=data["projets"], rate=data["forfait"], cap=data["plafond"], start=data["debut"], pace=chosen.pace
+    )
+    return {"campaign": chosen, "years": years}

@@ -9,6 +9,7 @@ from portal.roles import Role
 DASHBOARDS = [
     ("Mon tableau de bord", "dashboard", (Role.COORDINATOR, Role.PROFESSIONAL)),
     ("Tableau de bord de l'ARS", "agency_dashboard", (Role.INSTRUCTOR, Role.FINANCE_OFFICER)),
+    ("Vue nationale", "national_dashboard", (Role.NATIONAL_PILOT, Role.SUPERADMIN)),
 ]
 
 

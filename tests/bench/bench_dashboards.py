@@ -1,4 +1,5 @@
-"""Benchmark of the dashboards on a synthetic region (``generate_load``): the ARS page and a coordinator's page,
+"""Benchmark of the dashboards on a synthetic region (``generate_load``): the ARS page, a coordinator's page and the
+national view (every region: here the synthetic one weighs it all),
 without cache (every aggregate read from PostgreSQL) and with it, against the floor of a raw ``GROUP BY month``
 over the same interventions. Best of five on each side (the machine is shared: noise only ever adds).
 
@@ -25,6 +26,7 @@ from tests.clients import PortalClient as Client
 REPEATS = 5
 AGENCY_URL = "/ars/tableau-de-bord/?annee=2025"
 COORDINATOR_URL = "/tableau-de-bord/?periode=2025-H2"
+NATIONAL_URL = "/national/?periode=2025-H1"
 
 
 def _best(function) -> float:
@@ -90,10 +92,17 @@ def bench_dashboards(bench):
     grant = Grant.objects.filter(structure__region=region).order_by("pk").first()
     coordinator = _user("banc.coordinateur@paca.invalid")
     StructureMembership.objects.get_or_create(user=coordinator, structure=grant.structure, role=Role.COORDINATOR)
+    pilot = _user("banc.pilote@national.invalid", agent=True)
+    RegionMembership.objects.get_or_create(user=pilot, region=None, role=Role.NATIONAL_PILOT)
 
     raw = _best(lambda: _raw_group_by_month(region))
     bench.record("région : GROUP BY mois brut", round(raw, 3), "s")
-    for label, user, url in (("ARS", instructor, AGENCY_URL), ("coordinateur", coordinator, COORDINATOR_URL)):
+    pages = (
+        ("ARS", instructor, AGENCY_URL),
+        ("coordinateur", coordinator, COORDINATOR_URL),
+        ("national", pilot, NATIONAL_URL),
+    )
+    for label, user, url in pages:
         client = Client()
         client.force_login(user)
         _get(client, url, cold=True)  # first request after login (session, MFA check)

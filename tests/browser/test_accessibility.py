@@ -52,6 +52,7 @@ REPORT_H1 = pk("reporting.BiannualReport", grant__reference="SUB-PACA-2025-001",
 REPORT_H2 = pk("reporting.BiannualReport", grant__reference="SUB-PACA-2025-001", year=2025, half=2)
 CONSOLIDATION = pk("reporting.ConsolidatedReport", region__code="PACA", year=2025, half=1)
 TABLEAU_H1 = pk("funding.Tableau", structure__finess="130012347", year=2025, half=1)
+WHAT_IF = "vague-projets=5&vague-forfait=25&vague-plafond=7000&vague-debut=2026-01-01"
 
 # account (None: anonymous) → its main pages.
 MAIN_PAGES = {
@@ -65,6 +66,7 @@ MAIN_PAGES = {
         page("funding:public_campaigns"),
         page("funding:public_region_campaigns", region_code="PACA"),
         page("funding:public_campaign", campaign_id=CAMPAIGN),
+        page("open_data"),
     ],
     "coordinateur.msp@demo.fr": [
         page("dashboard"),
@@ -143,6 +145,9 @@ MAIN_PAGES = {
         page("funding:grant_list"),
         page("funding:intervention_overview"),
         page("funding:intervention_list"),
+        page("agency_dashboard", query=lambda: f"annee=2025&{WHAT_IF}&vague-campagne={CAMPAIGN()}"),
+        page("wave_impact_index"),
+        page("wave_impact", campaign_id=CAMPAIGN),
     ],
     "admin.paca@demo.fr": [
         page("report_agency_list"),
@@ -187,6 +192,15 @@ MAIN_PAGES = {
         page("funding:grant_list"),
         page("funding:statement_period", region_id=PACA, period="2025-H1"),
         page("funding:tableau_detail", tableau_id=TABLEAU_H1),
+    ],
+    "pilote.national@demo.fr": [
+        page("home"),
+        page("national_dashboard"),
+        page("national_dashboard", query="periode=2025-H1&tri=region&ordre=asc"),
+        page("national_region", region_id=PACA),
+    ],
+    "superadmin@demo.fr": [
+        page("portal:national_pilots"),
     ],
 }
 

@@ -92,3 +92,21 @@ def test_generate_load_builds_a_region_with_realistic_exclusions_and_can_run_aga
     assert {d.year for d in eligibility.values_list("performed_on", flat=True)} == {2025}
     call_command("compute_funding", region="PACA", period="2025-H1", stdout=io.StringIO())
     assert Statement.objects.filter(grant__structure__region=region).count() == 3
+
+
+def test_generate_load_fills_several_regions_for_the_national_view(transactional_db):
+    from protocols.models import TeamMembership
+
+    paca, cvl = RegionFactory(code="PACA"), RegionFactory(code="CVL")
+    out = io.StringIO()
+    call_command("generate_load", region="PACA,cvl", grants=2, interventions=500, stdout=out)
+    for region in (paca, cvl):
+        assert Intervention.objects.filter(structure__region=region).count() == 500
+        team = TeamMembership.objects.filter(protocol__structure__region=region)
+        assert (team.filter(role="delegant").count(), team.filter(role="delegate").count()) == (2, 6)
+    themes = set(Intervention.objects.values_list("protocol__theme", flat=True))
+    assert len(themes) == 2 and "" not in themes
+    call_command("generate_load", region="CVL", grants=1, interventions=100, stdout=out)  # reloads one region
+    assert Intervention.objects.filter(structure__region=cvl).count() == 100
+    with pytest.raises(CommandError, match="Région inconnue : XYZ"):
+        call_command("generate_load", region="PACA,XYZ", grants=1, interventions=10, stdout=out)

@@ -143,3 +143,8 @@ def professional_of(structure, profession="infirmier", **kwargs) -> User:
 
 def agent_of(region, role=Role.INSTRUCTOR) -> User:
     return RegionMembershipFactory(region=region, role=role).user
+
+
+def national_pilot(**user_kwargs) -> User:
+    """A ``pilote_national``: a national role held with no region (TOTP, like every agent)."""
+    return RegionMembershipFactory(region=None, role=Role.NATIONAL_PILOT, **user_kwargs).user

@@ -47,11 +47,14 @@ class ProtocolFactory(factory.django.DjangoModelFactory):
     delegant_professions = ["medecin"]
     delegate_professions = ["infirmier"]
     training_hours = 10
+    theme = "chronic"
     created_by = factory.SubFactory(UserFactory)
 
     class Params:
         declared = factory.Trait(status="declared", declared_on=datetime.date(2025, 3, 1))
-        national = factory.Trait(kind="national", national_protocol=factory.SubFactory(NationalProtocolFactory))
+        national = factory.Trait(
+            kind="national", theme="", national_protocol=factory.SubFactory(NationalProtocolFactory)
+        )
 
 
 class TeamMembershipFactory(factory.django.DjangoModelFactory):

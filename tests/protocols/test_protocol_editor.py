@@ -196,3 +196,34 @@ def test_protocol_pdf_is_shaped_like_the_ministry_model(client, msp):
         "MSP du Panier",
     ):
         assert expected in text, expected
+
+
+def test_steering_fields_theme_and_minutes_saved(client, msp):
+    """The portal's own questions (theme, medical time saved, declared by the team) are saved with the sections,
+    never make a declared protocol "changed since its declaration", and an implausible time is a form error."""
+    from protocols.models import Declaration
+    from protocols.selectors import changed_since_declaration
+    from protocols.services.declarations import _snapshot_protocol
+
+    protocol = written_protocol(msp, checklist=False)
+    client.force_login(msp.coordinator)
+    url = reverse("protocols:protocol_edit", kwargs={"protocol_id": protocol.pk})
+    data = {**LOCAL_CONTENT, "code": protocol.code, "title": protocol.title}
+    page = client.get(url).content.decode()
+    assert "hors modèle ministériel" in page and "déclaré par l&#x27;équipe" in page
+    response = client.post(url, {**data, "theme": "chronic", "medical_minutes_saved": "15"})
+    assert response.status_code == 302
+    protocol.refresh_from_db()
+    assert (protocol.theme, protocol.medical_minutes_saved) == ("chronic", 15)
+    detail = client.get(reverse("protocols:protocol_detail", kwargs={"protocol_id": protocol.pk})).content.decode()
+    assert "15 minutes" in detail and "Suivi de maladies chroniques" in detail
+
+    response = client.post(url, {**data, "theme": "chronic", "medical_minutes_saved": "600"})
+    assert response.status_code == 400
+    protocol.refresh_from_db()
+    assert protocol.medical_minutes_saved == 15
+    declaration = Declaration(protocol=protocol, protocol_snapshot=_snapshot_protocol(protocol))
+    services.protocol_update(protocol=protocol, by=msp.coordinator, theme="prevention", medical_minutes_saved=20)
+    assert changed_since_declaration(protocol, declaration) == []
+    with pytest.raises(ValidationError):
+        services.protocol_update(protocol=protocol, by=msp.coordinator, theme="inconnu")

@@ -7,6 +7,10 @@ from reporting.models import ReportState
 from tests.reporting.factories import WRITTEN, BiannualReportFactory, ConsolidatedReportFactory
 
 ORDER = 70
+# The national view: the national pilot reads the aggregates of any region there (names, RPPS, FINESS never).
+AGGREGATE_ROUTES = {"national_region"}
+# Open data: suppressed national aggregates, for everyone.
+PUBLIC_ROUTES = {"open_data", "open_data_csv", "open_data_json", "open_data_schema"}
 
 
 def build(world):

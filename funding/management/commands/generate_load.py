@@ -1,8 +1,10 @@
 """``manage.py generate_load --region PACA --grants 200 --interventions 1000000``: a synthetic region for the
-benchmark of the statements (PostgreSQL only).
+benchmark of the statements (PostgreSQL only). ``--region PACA,CVL,NAQ`` loads each region in turn (the same
+figures for each), which gives the national view several regions to compare.
 
-Builds, in bulk: one campaign, ``--grants`` structures each with a local protocol, a selected dossier and a grant
-(€25 within €7,000 a year), one delegant and three delegates per structure; then ``--interventions``
+Builds, in bulk: one campaign, ``--grants`` structures each with a local protocol (themes in turn), a selected
+dossier and a grant (€25 within €7,000 a year), one delegant and three delegates per structure, in the protocol's
+team from 1 January; then ``--interventions``
 interventions spread over the year (``INSERT … SELECT generate_series``) and their eligibility rows, with
 realistic exclusions (about 12 %: duplicates, training not done, suspensions, team changes, future dates).
 A previous load of the same region (grant references ``LOAD-<region>-…``) is removed first, so the command can be
@@ -32,7 +34,7 @@ from funding.models import (
     Wave,
 )
 from portal.models import Professional, Region, Structure, User
-from protocols.models import Intervention, Protocol
+from protocols.models import Intervention, MembershipStatus, Protocol, ProtocolTheme, TeamMembership, TeamRole
 
 ELIGIBILITY = InterventionEligibility._meta.db_table
 INTERVENTIONS = Intervention._meta.db_table
@@ -55,7 +57,7 @@ class Command(BaseCommand):
     help = "Génère une région synthétique (subventions, interventions, éligibilité) pour les mesures de performance."
 
     def add_arguments(self, parser):
-        parser.add_argument("--region", required=True, help="Code de la région, ex. PACA")
+        parser.add_argument("--region", required=True, help="Code de la région, ex. PACA, ou plusieurs : PACA,CVL")
         parser.add_argument("--grants", type=int, default=200)
         parser.add_argument("--interventions", type=int, default=1_000_000)
         parser.add_argument("--year", type=int, default=2025, help="Année des interventions (par défaut 2025)")
@@ -63,10 +65,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["grants"] < 1 or options["interventions"] < 0:
             raise CommandError("Il faut au moins une subvention et un nombre d'interventions positif.")
-        try:
-            region = Region.objects.get(code=options["region"])
-        except Region.DoesNotExist as error:
-            raise CommandError(f"Région inconnue : {options['region']}") from error
+        codes = [code.strip().upper() for code in options["region"].split(",") if code.strip()]
+        regions = {region.code: region for region in Region.objects.filter(code__in=codes)}
+        unknown = [code for code in codes if code not in regions]
+        if unknown:
+            raise CommandError(f"Région inconnue : {', '.join(unknown)}")
+        for code in codes:
+            self.load(regions[code], options)
+
+    def load(self, region, options):
         started = time.perf_counter()
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -104,6 +111,7 @@ def remove_load(region) -> int:
     StatementLine.objects.filter(statement__in=statements)._raw_delete(connection.alias)
     Payment.objects.filter(statement__in=statements).delete()
     statements._raw_delete(connection.alias)
+    TeamMembership.objects.filter(protocol__structure_id__in=structures)._raw_delete(connection.alias)
     InterventionEligibility.objects.filter(intervention__structure_id__in=structures)._raw_delete(connection.alias)
     Intervention.objects.filter(structure_id__in=structures)._raw_delete(connection.alias)
     dossiers = list(grants.values_list("dossier_id", flat=True))
@@ -160,20 +168,35 @@ def create_grants(region, count: int, year: int) -> list[dict]:
         Professional(
             user=user,
             profession="medecin" if index % 4 == 0 else "infirmier",
-            rpps=f"9{region.pk % 10}{index:09d}",
+            rpps=f"9{region.pk:02d}{index:08d}",
         )
         for index, user in enumerate(users)
     )
+    themes = ProtocolTheme.values
     protocols = Protocol.objects.bulk_create(
         Protocol(
             structure=structure,
             code=f"LOC-CHARGE-{index:04d}",
             title="Protocole local de charge",
+            theme=themes[index % len(themes)],
+            medical_minutes_saved=15,
             status="declared",
             declared_on=datetime.date(year, 1, 1),
             created_by=author,
         )
         for index, structure in enumerate(structures)
+    )
+    TeamMembership.objects.bulk_create(
+        TeamMembership(
+            protocol=protocol,
+            professional=professionals[4 * index + member],
+            role=TeamRole.DELEGANT if member == 0 else TeamRole.DELEGATE,
+            status=MembershipStatus.ACCEPTED,
+            invited_by=author,
+            joined_on=datetime.date(year, 1, 1),
+        )
+        for index, protocol in enumerate(protocols)
+        for member in range(4)
     )
     dossiers = Dossier.objects.bulk_create(
         Dossier(

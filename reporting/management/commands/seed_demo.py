@@ -6,6 +6,7 @@ from funding import demo as funding_demo
 from portal import demo as portal_demo
 from protocols import demo as protocols_demo
 from reporting import demo as reporting_demo
+from reporting import demo_regions
 
 
 class Command(BaseCommand):
@@ -34,6 +35,8 @@ class Command(BaseCommand):
         context = protocols_demo.seed(context)
         context = funding_demo.seed(context)
         reporting_demo.seed(context)
+        # A few more regions with small activity, for the national view.
+        demo_regions.seed(context)
 
     def print_accounts(self):
         write = self.stdout.write

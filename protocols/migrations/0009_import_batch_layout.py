@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0003_structure_cpam_professional_am_number'),
-        ('protocols', '0007_protocol_code_charset'),
+        ('protocols', '0008_protocol_theme_minutes_saved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
