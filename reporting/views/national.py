@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from portal.decorators import role_required
+from portal.downloads import attach
 from portal.exports import csv_response, xlsx_bytes
 from portal.models import Region
 from portal.roles import Role
@@ -90,5 +91,4 @@ def national_export_xlsx(request):
         ]
     )
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="agregats-nationaux-{period}.xlsx"'
-    return response
+    return attach(response, f"agregats-nationaux-{period}.xlsx")

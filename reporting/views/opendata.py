@@ -1,10 +1,11 @@
 """Open data (no account needed): the page, the latest CSV and JSON files, their Table Schema."""
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from portal.downloads import file_response
 from reporting import opendata
 from reporting.models import OpenDataRelease
 from reporting.services.opendata import schema_json
@@ -32,8 +33,7 @@ def open_data(request):
 
 
 def _file(field, content_type: str):
-    response = FileResponse(field.open("rb"), content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{field.name.rsplit("/", 1)[-1]}"'
+    response = file_response(field.open("rb"), field.name, inline=True, content_type=content_type)
     response["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
     return response
 
