@@ -37,6 +37,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("funding", "0010_tableau")]
+    dependencies = [("funding", "0011_grant_counting_unit")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0011_fill_criterion_weight_percent'),
+        ('funding', '0012_fill_criterion_weight_percent'),
     ]
 
     operations = [
