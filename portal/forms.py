@@ -2,7 +2,9 @@ from django import forms
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
 from dsfr.utils import dsfr_input_class_attr
 
-from portal.models import Profession, Professional, Structure, User
+from portal.examples import EXAMPLE_RPPS
+from portal.models import Professional, Structure, User
+from portal.models.user import profession_choices_grouped
 from portal.roles import AgencyRole, StructureRole
 
 
@@ -82,7 +84,7 @@ class ProfessionalForm(PortalModelForm):
         model = Professional
         fields = ["profession", "rpps", "adeli", "am_number", "is_salaried", "employer"]
         help_texts = {
-            "rpps": "11 chiffres, ex. 10000000017",
+            "rpps": f"11 chiffres, ex. {EXAMPLE_RPPS}",
             "adeli": "9 chiffres, si vous n'avez pas de RPPS",
             "am_number": "9 chiffres, facultatif : votre numéro d'assurance maladie, par lequel le tableau de "
             "reporting d'une MSP vous désigne.",
@@ -90,7 +92,7 @@ class ProfessionalForm(PortalModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["profession"].choices = Profession.choices
+        self.fields["profession"].choices = profession_choices_grouped()
 
     def clean(self):
         cleaned = super().clean()

@@ -32,7 +32,7 @@ def validate_finess(value: str) -> None:
     """
     value = normalize_identifier(value)
     if not re.fullmatch(r"(\d{2}|2A|2B)\d{7}", value):
-        raise ValidationError("Le numéro FINESS doit comporter 9 caractères (ex. 130012347).", code="finess_format")
+        raise ValidationError("Le numéro FINESS doit comporter 9 caractères (ex. 990000002).", code="finess_format")
     digits = value.replace("2A", "21", 1).replace("2B", "22", 1) if value[:2] in ("2A", "2B") else value
     if not luhn_is_valid(digits):
         raise ValidationError("La clé de contrôle du numéro FINESS est incorrecte.", code="finess_key")

@@ -18,6 +18,7 @@ from ninja.responses import Status
 from pydantic import AfterValidator
 
 from portal.api import Page, PageParams, errors, get_visible, paginate, require_write
+from portal.examples import EXAMPLE_RPPS, EXAMPLE_RPPS_DELEGANT
 from portal.models import Structure
 from protocols.imports import columns as c
 from protocols.models import Protocol, ProtocolKind, ProtocolStatus, Suspension, TeamMembership
@@ -199,10 +200,10 @@ class InterventionRowIn(Schema):
         examples=["LOC-PACA-HTA"],
     )
     delegate_identifier: Text = Field(
-        ..., max_length=30, description="RPPS, ADELI ou N° AM du délégué.", examples=["10000000025"]
+        ..., max_length=30, description="RPPS, ADELI ou N° AM du délégué.", examples=[EXAMPLE_RPPS]
     )
     delegant_identifier: Text = Field(
-        ..., max_length=30, description="RPPS, ADELI ou N° AM du délégant.", examples=["10000000017"]
+        ..., max_length=30, description="RPPS, ADELI ou N° AM du délégant.", examples=[EXAMPLE_RPPS_DELEGANT]
     )
     episode_reference: Text = Field(
         ...,

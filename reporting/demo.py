@@ -30,8 +30,9 @@ H1_SECTIONS = {
         "Temps de coordination de l'infirmière référente (4 h par semaine), deux sessions de formation des "
         "délégués, achat d'un tensiomètre connecté pour les consultations protocolisées."
     ),
-    "sharing": "40 % pour le médecin délégant (supervision, avis sous 24 h), 60 % pour les infirmières déléguées.",
-    "difficulties": "Démarrage lent en mars, le temps de former la deuxième infirmière ; aucune difficulté depuis.",
+    "sharing": "40 % pour le médecin délégant (supervision, avis sous 24 h), 60 % pour les infirmiers délégués.",
+    "difficulties": "Démarrage lent en mars ; le deuxième infirmier, arrivé en mai, n'a pu intervenir qu'après sa "
+    "formation, terminée le 1er juin ; aucune difficulté depuis.",
     "indicator_values": [
         {"label": "Patients hypertendus suivis", "value": "142"},
         {"label": "Réorientations vers le médecin", "value": "9"},
@@ -39,7 +40,8 @@ H1_SECTIONS = {
     "next_steps": "Étendre le protocole aux patients diabétiques de type 2 au second semestre.",
 }
 H2_SECTIONS = {
-    "use_of_funds": "Poursuite du temps de coordination ; formation d'une troisième infirmière en septembre.",
+    "use_of_funds": "Poursuite du temps de coordination ; formation du pharmacien délégué en août, avant son "
+    "arrivée dans l'équipe le 1er septembre.",
     "sharing": "Répartition inchangée : 40 % délégant, 60 % délégués.",
 }
 

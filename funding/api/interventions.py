@@ -14,6 +14,7 @@ from ninja import Field, Query, Schema
 
 from funding.models import ExclusionReason
 from portal.api import Page, PageParams, errors, get_visible, paginate
+from portal.examples import EXAMPLE_RPPS
 from protocols.api import ProfessionalOut, interventions_router
 from protocols.imports.validation import identifier_text
 from protocols.models import Intervention
@@ -86,7 +87,7 @@ class InterventionFilters(Schema):
     performed_from: datetime.date | None = Field(None, description="Date d'intervention au plus tôt (incluse).")
     performed_to: datetime.date | None = Field(None, description="Date d'intervention au plus tard (incluse).")
     delegate: str | None = Field(
-        None, pattern=IDENTIFIER_PATTERN, description="RPPS ou ADELI du délégué.", examples=["10000000025"]
+        None, pattern=IDENTIFIER_PATTERN, description="RPPS ou ADELI du délégué.", examples=[EXAMPLE_RPPS]
     )
     eligibility: Literal["eligible", "excluded", "pending"] | None = None
     reason: ExclusionReason | None = Field(None, description="Motif d'exclusion.")

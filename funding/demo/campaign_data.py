@@ -87,8 +87,9 @@ COMMON_ANSWERS = {
     "delegation_modalities": "Consultations protocolisées par les délégués, sur les créneaux dédiés ; le délégant "
     "est joignable par téléphone pendant les heures d'ouverture et revoit chaque dossier sous 24 heures. Tout "
     "patient hors critères est réorienté vers son médecin le jour même.",
-    "training_modalities": "Formation théorique et pratique de 10 heures assurée par les médecins délégants avant "
-    "toute intervention, avec compagnonnage sur les cinq premières consultations.",
+    # Each dossier whose protocol sets the training's length says it in its own answers (below).
+    "training_modalities": "Formation théorique et pratique assurée par les médecins délégants avant toute "
+    "intervention, de la durée que fixe le protocole, avec compagnonnage sur les cinq premières consultations.",
     "quality_approach": "Recueil du consentement du patient, traçabilité dans le dossier partagé, déclaration des "
     "événements indésirables et revue trimestrielle en réunion pluriprofessionnelle (RCP).",
     "monitoring_evaluation": "Indicateurs : nombre de patients inclus, d'interventions, de réorientations, délai "
@@ -107,7 +108,10 @@ PACA_DOSSIERS = [
             "médecins généralistes partis à la retraite en 2024 sans successeur.",
             "territory_needs": "1 200 patients hypertendus suivis par la MSP, dont un tiers sans consultation depuis "
             "plus d'un an. Le protocole libère du temps médical pour les nouveaux patients sans médecin traitant.",
-            "team_description": "Deux médecins délégants, deux infirmiers et un pharmacien délégués.",
+            "team_description": "Un médecin généraliste délégant ; deux infirmiers et un pharmacien délégués.",
+            "training_modalities": "Formation de 14 heures avant toute intervention : 7 h à distance "
+            "(recommandations HAS sur l'HTA, pharmacologie des antihypertenseurs) et 7 h en présentiel à la MSP "
+            "(arbre décisionnel, cas cliniques, mesure tensionnelle), validées par le médecin délégant.",
             "expected_interventions_per_year": 600,
             "subsidy_sharing": "Part fixe reversée aux délégués au prorata des interventions, le reste aux "
             "délégants pour le temps de supervision et de revue des dossiers.",
@@ -199,7 +203,9 @@ CVL_DOSSIER = {
     "answers": {
         "territory_description": "Tours nord et communes de la Gâtine, zone d'action complémentaire.",
         "territory_needs": "Patients atteints de BPCO sans suivi respiratoire régulier.",
-        "team_description": "Un pneumologue et un médecin généraliste délégants, deux infirmiers délégués.",
+        "team_description": "Une médecin généraliste délégante et un infirmier délégué.",
+        "training_modalities": "Formation de 12 heures de l'infirmier délégué (recommandations HAS sur la BPCO, "
+        "spirométrie, techniques d'inhalation, arbre décisionnel), suivie en janvier 2025 avant toute intervention.",
         "expected_interventions_per_year": 320,
         "subsidy_sharing": "Au prorata du temps passé.",
         "delegant_share_percent": 35,

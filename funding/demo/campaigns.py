@@ -97,9 +97,8 @@ def _open_dossier(campaign, story: dict, users: dict) -> Dossier:
             f"Le dossier de démonstration {story['reference']} a reçu le numéro {dossier.reference} : d'autres "
             "dossiers occupent déjà la numérotation (base non vide ?)."
         )
-    answers = dict(story["answers"])
-    if not story.get("partial"):
-        answers.update(COMMON_ANSWERS)
+    # The dossier's own answers win over the common ones (its protocol's training, its team).
+    answers = dict(story["answers"]) if story.get("partial") else {**COMMON_ANSWERS, **story["answers"]}
     if story["protocol"] and protocol is None and not story.get("partial"):
         # The protocols seeder has not created this protocol (yet): ask for drafting support instead.
         answers.update(
@@ -203,7 +202,7 @@ def _instruct_pays_d_aix(dossier, instructor, coordinator) -> None:
     instruction_services.complement_request_create(
         dossier=dossier,
         by=instructor,
-        items=["Détailler la répartition de la subvention entre pharmaciens et médecins"],
+        items=["Détailler la répartition de la subvention entre infirmiers et médecins"],
         sections=["sharing"],
         due_on=datetime.date(2025, 1, 31),
         message="Merci de préciser les modalités de versement aux professionnels.",
@@ -213,8 +212,8 @@ def _instruct_pays_d_aix(dossier, instructor, coordinator) -> None:
         dossier=dossier,
         by=coordinator,
         data={
-            "subsidy_sharing": "Versement trimestriel : 12,50 € par intervention au pharmacien qui l'a réalisée, "
-            "12,50 € au médecin délégant qui en assure la revue.",
+            "subsidy_sharing": "Versement trimestriel : 12,50 € par intervention à l'infirmier délégué qui l'a "
+            "réalisée, 12,50 € au médecin délégant qui en assure la revue.",
         },
     )
     instruction_services.complement_provide(
@@ -236,7 +235,7 @@ def _instruct_pays_d_aix(dossier, instructor, coordinator) -> None:
         by=instructor,
         step=Step.FIT_TO_NEEDS,
         outcome=OK,
-        motive="Réponse adaptée aux passages aux urgences évitables.",
+        motive="Réponse adaptée aux délais de rendez-vous en médecine générale du territoire.",
         now=at(2025, 1, 23, 9, 10),
     )
     instruction_services.dossier_declare_admissible(dossier=dossier, by=instructor, now=at(2025, 1, 24, 10, 0))

@@ -1,4 +1,4 @@
-"""Demo committee data: the PACA grid of seed 000, two reviewers, their submitted reviews, the February 2025
+"""Demo committee data: the PACA grid of seed 000, two reviewers, their submitted reviews, the 18 February 2025
 sitting, its decisions (MSP des Oliviers selected with grant SUB-PACA-2025-001, CPTS du Pays d'Aix on the waiting
 list), the letters and the minutes.
 
@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 ADMIN = "admin.paca@demo.fr"
 REVIEWERS = ("commission.paca@demo.fr", "commission2.paca@demo.fr")
-MEETING_DAY = datetime.date(2025, 2, 13)
+# The day the campaign and its wave announce (``committee_date``): the demo texts and data agree.
+MEETING_DAY = datetime.date(2025, 2, 18)
 
 # Notes by sub-criterion (1.1 … 2.5) and comment, per dossier and reviewer.
 REVIEWS = {

@@ -4,6 +4,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
+from portal.examples import EXAMPLE_FINESS
 from portal.validators import normalize_identifier, validate_finess, validate_siret
 
 
@@ -32,7 +33,7 @@ class Structure(models.Model):
         max_length=9,
         blank=True,
         validators=[validate_finess],
-        help_text="9 caractères, ex. 130012347",
+        help_text=f"9 caractères, ex. {EXAMPLE_FINESS}",
     )
     siret = models.CharField("numéro SIRET", max_length=14, blank=True, validators=[validate_siret])
     address = models.CharField("adresse", max_length=250, blank=True)

@@ -11,19 +11,50 @@ from portal.validators import normalize_identifier, validate_adeli, validate_am_
 
 
 class Profession(models.TextChoices):
+    """The professions that may join a cooperation protocol, as seed 001 names them (art. L.4011-1 of the Code de la
+    santé publique): the medical professions, the pharmacy professions, and every paramedical profession of book III
+    of part IV of the code. Stored values never change (a label may): the first thirteen codes predate this list."""
+
+    # Professions médicales.
     MEDECIN = "medecin", "Médecin"
-    INFIRMIER = "infirmier", "Infirmier"
-    PHARMACIEN = "pharmacien", "Pharmacien"
-    MASSEUR_KINESITHERAPEUTE = "masseur_kinesitherapeute", "Masseur-kinésithérapeute"
-    ORTHOPTISTE = "orthoptiste", "Orthoptiste"
     SAGE_FEMME = "sage_femme", "Sage-femme"
-    ORTHOPHONISTE = "orthophoniste", "Orthophoniste"
+    CHIRURGIEN_DENTISTE = "chirurgien_dentiste", "Chirurgien-dentiste (odontologiste)"
+    # Professions de la pharmacie.
+    PHARMACIEN = "pharmacien", "Pharmacien"
+    PREPARATEUR_PHARMACIE = "preparateur_pharmacie", "Préparateur en pharmacie"
+    # Professions paramédicales (CSP, 4e partie, livre III), in the order of the code's titles.
+    INFIRMIER = "infirmier", "Infirmier"
+    INFIRMIER_PRATIQUE_AVANCEE = "infirmier_pratique_avancee", "Infirmier en pratique avancée"
+    MASSEUR_KINESITHERAPEUTE = "masseur_kinesitherapeute", "Masseur-kinésithérapeute"
     PEDICURE_PODOLOGUE = "pedicure_podologue", "Pédicure-podologue"
-    DIETETICIEN = "dieteticien", "Diététicien"
     ERGOTHERAPEUTE = "ergotherapeute", "Ergothérapeute"
     PSYCHOMOTRICIEN = "psychomotricien", "Psychomotricien"
-    CHIRURGIEN_DENTISTE = "chirurgien_dentiste", "Chirurgien-dentiste"
-    PREPARATEUR_PHARMACIE = "preparateur_pharmacie", "Préparateur en pharmacie"
+    ORTHOPHONISTE = "orthophoniste", "Orthophoniste"
+    ORTHOPTISTE = "orthoptiste", "Orthoptiste"
+    MANIPULATEUR_ELECTRORADIOLOGIE = "manipulateur_electroradiologie", "Manipulateur d'électroradiologie médicale"
+    TECHNICIEN_LABORATOIRE = "technicien_laboratoire", "Technicien de laboratoire médical"
+    AUDIOPROTHESISTE = "audioprothesiste", "Audioprothésiste"
+    OPTICIEN_LUNETIER = "opticien_lunetier", "Opticien-lunetier"
+    PROTHESISTE_ORTHESISTE = "prothesiste_orthesiste", "Prothésiste et orthésiste pour l'appareillage"
+    DIETETICIEN = "dieteticien", "Diététicien"
+    AIDE_SOIGNANT = "aide_soignant", "Aide-soignant"
+    AUXILIAIRE_PUERICULTURE = "auxiliaire_puericulture", "Auxiliaire de puériculture"
+    AMBULANCIER = "ambulancier", "Ambulancier"
+    ASSISTANT_DENTAIRE = "assistant_dentaire", "Assistant dentaire"
+
+
+MEDICAL_PROFESSIONS = (Profession.MEDECIN, Profession.SAGE_FEMME, Profession.CHIRURGIEN_DENTISTE)
+PHARMACY_PROFESSIONS = (Profession.PHARMACIEN, Profession.PREPARATEUR_PHARMACIE)
+
+
+def profession_choices_grouped() -> list:
+    """Profession choices grouped as seed 001 groups them, for a select (optgroups)."""
+    grouped = set(MEDICAL_PROFESSIONS) | set(PHARMACY_PROFESSIONS)
+    return [
+        ("Professions médicales", [(p.value, p.label) for p in MEDICAL_PROFESSIONS]),
+        ("Professions de la pharmacie", [(p.value, p.label) for p in PHARMACY_PROFESSIONS]),
+        ("Professions paramédicales", [(p.value, p.label) for p in Profession if p not in grouped]),
+    ]
 
 
 class UserQuerySet(ScopedQuerySet):

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from portal.examples import EXAMPLE_PROTOCOL_CODE, EXAMPLE_RPPS, EXAMPLE_RPPS_DELEGANT
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -34,13 +36,15 @@ MOTIF = "motif"
 
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(DATE_INTERVENTION, "Date de l'intervention, JJ/MM/AAAA ou AAAA-MM-JJ", True, "15/03/2025"),
-    ColumnSpec(PROTOCOLE, "Code du protocole (ex. LOC-PACA-HTA) ou son intitulé", True, "LOC-PACA-HTA"),
-    ColumnSpec(DELEGUE_NOM, "Nom du délégué (informatif)", True, "Bernard"),
-    ColumnSpec(DELEGUE_PRENOM, "Prénom du délégué (informatif)", True, "Inès"),
-    ColumnSpec(DELEGUE_IDENTIFIANT, "RPPS (11 chiffres), ADELI ou N° AM (9 chiffres) du délégué", True, "10000000025"),
-    ColumnSpec(DELEGANT_NOM, "Nom du délégant (informatif)", True, "Durand"),
-    ColumnSpec(DELEGANT_PRENOM, "Prénom du délégant (informatif)", True, "Paul"),
-    ColumnSpec(DELEGANT_IDENTIFIANT, "RPPS, ADELI ou N° AM du délégant", True, "10000000017"),
+    ColumnSpec(
+        PROTOCOLE, f"Code du protocole (ex. {EXAMPLE_PROTOCOL_CODE}) ou son intitulé", True, EXAMPLE_PROTOCOL_CODE
+    ),
+    ColumnSpec(DELEGUE_NOM, "Nom du délégué (informatif)", True, "Exemple"),
+    ColumnSpec(DELEGUE_PRENOM, "Prénom du délégué (informatif)", True, "Camille"),
+    ColumnSpec(DELEGUE_IDENTIFIANT, "RPPS (11 chiffres), ADELI ou N° AM (9 chiffres) du délégué", True, EXAMPLE_RPPS),
+    ColumnSpec(DELEGANT_NOM, "Nom du délégant (informatif)", True, "Modèle"),
+    ColumnSpec(DELEGANT_PRENOM, "Prénom du délégant (informatif)", True, "Dominique"),
+    ColumnSpec(DELEGANT_IDENTIFIANT, "RPPS, ADELI ou N° AM du délégant", True, EXAMPLE_RPPS_DELEGANT),
     ColumnSpec(
         REFERENCE_EPISODE,
         "Référence anonyme de l'épisode dans la structure (jamais le nom ni le NIR du patient)",

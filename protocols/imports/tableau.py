@@ -266,7 +266,7 @@ _TITLE_FIELDS = (
 
 
 def _title_block(rows: list[tuple[int, list]]) -> TitleBlock:
-    """« Numéro FINESS de la structure : 130012354 »: the value after the colon in the same cell, or in the next
+    """« Numéro FINESS de la structure : 990000002 »: the value after the colon in the same cell, or in the next
     filled cells of the row."""
     title = TitleBlock()
     for line, cells in rows:

@@ -49,7 +49,9 @@ class CoordinatorPages:
             role = "spinbutton" if label.startswith("Durée") else "textbox"
             page.get_by_role(role, name=re.compile("^" + re.escape(label))).fill(value)
         page.get_by_role("group", name="Professions des délégants").get_by_label("Médecin").check(force=True)
-        page.get_by_role("group", name="Professions des délégués").get_by_label("Infirmier").check(force=True)
+        page.get_by_role("group", name="Professions des délégués").get_by_label("Infirmier", exact=True).check(
+            force=True
+        )
         page.get_by_role("button", name="Enregistrer").click()
         expect(page.get_by_text("Le protocole est enregistré.")).to_be_visible()
 

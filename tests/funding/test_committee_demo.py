@@ -62,7 +62,8 @@ def test_demo_committee_content_and_idempotence():
         "commission2.paca@demo.fr",
     }
     meeting = CommitteeMeeting.objects.get()
-    assert meeting.held_on == datetime.date(2025, 2, 13) and meeting.members_present.count() == 3
+    # The day the demo campaign announces for its committee (funding.demo.campaigns).
+    assert meeting.held_on == datetime.date(2025, 2, 18) and meeting.members_present.count() == 3
     assert meeting.minutes and result["committee_meeting"] == meeting
     oliviers = Decision.objects.get(dossier__reference=keys.OLIVIERS_DOSSIER)
     pays_d_aix = Decision.objects.get(dossier__reference=keys.PAYS_D_AIX_DOSSIER)

@@ -80,7 +80,7 @@ def test_template_files_have_the_headers_and_one_example_row(client, world):
     assert text.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert lines[0] == list(HEADERS) and len(lines) == 2
-    assert lines[1][:2] == ["15/03/2025", "LOC-PACA-HTA"]
+    assert lines[1][:2] == ["15/03/2025", "LOC-EXEMPLE"]
     response = client.get(reverse("protocols:import_template_xlsx"))
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [cell.value for cell in sheet[1]] == list(HEADERS)
