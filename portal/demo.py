@@ -4,6 +4,8 @@ Idempotent: objects are looked up by their natural key (code, FINESS, e-mail) an
 second run writes nothing (not even history rows).
 """
 
+import datetime
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -42,11 +44,15 @@ LETTERHEADS = {
     },
 }
 
+# MSP, CDS and CPTS signed the ACI (local protocols are open to them) and have a projet de santé validated by the ARS;
+# the ESP signs nothing (it implements a protocol through its CPTS).
 STRUCTURES = [
     {
         "finess": "130012347",
         "kind": "MSP",
         "name": "MSP des Oliviers",
+        "aci_signed_on": datetime.date(2019, 6, 3),
+        "health_project_validated_on": datetime.date(2019, 3, 12),
         "siret": "81234567000010",
         "address": "12 rue des Oliviers",
         "postal_code": "13013",
@@ -59,6 +65,8 @@ STRUCTURES = [
         "finess": "130012354",
         "kind": "CPTS",
         "name": "CPTS du Pays d'Aix",
+        "aci_signed_on": datetime.date(2021, 3, 15),
+        "health_project_validated_on": datetime.date(2020, 11, 20),
         "siret": "81234568000019",
         "address": "5 avenue des Belges",
         "postal_code": "13100",
@@ -70,6 +78,8 @@ STRUCTURES = [
         "finess": "130012362",
         "kind": "CDS",
         "name": "Centre de santé de la Belle de Mai",
+        "aci_signed_on": datetime.date(2018, 9, 3),
+        "health_project_validated_on": datetime.date(2018, 6, 5),
         "siret": "81234569000018",
         "address": "40 rue Loubon",
         "postal_code": "13003",
@@ -94,6 +104,8 @@ STRUCTURES = [
         "finess": "370004566",
         "kind": "MSP",
         "name": "MSP du Val de Loire",
+        "aci_signed_on": datetime.date(2020, 2, 3),
+        "health_project_validated_on": datetime.date(2019, 10, 8),
         "siret": "81234570000015",
         "address": "3 quai de la Loire",
         "postal_code": "37000",

@@ -6,6 +6,7 @@ from portal.examples import EXAMPLE_RPPS
 from portal.models import Professional, Structure, User
 from portal.models.user import profession_choices_grouped
 from portal.roles import AgencyRole, StructureRole
+from portal.uploads import DocumentField
 
 
 class PortalForm(DsfrBaseForm):
@@ -60,6 +61,29 @@ class StructureForm(PortalModelForm):
         if len(first_two) == 1:
             self.fields["region"].initial = first_two[0]
             self.fields["region"].widget = forms.HiddenInput()
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class StructureAgreementsForm(PortalForm):
+    """The structure's ACI and projet de santé (portal.services.structure_agreements_update checks the rules)."""
+
+    aci_signed_on = forms.DateField(
+        label="Accord conventionnel interprofessionnel (ACI) signé le",
+        required=False,
+        widget=_DateInput,
+        help_text="Pour un centre de santé : date d'adhésion à l'accord national. Laissez vide si la structure "
+        "n'a pas signé : un protocole local ne peut alors pas être financé par l'AMI.",
+    )
+    health_project_validated_on = forms.DateField(
+        label="Projet de santé validé par l'ARS le", required=False, widget=_DateInput
+    )
+    health_project = DocumentField(label="Projet de santé (document)", required=False)
 
 
 class StructureInvitationForm(PortalForm):

@@ -1,6 +1,7 @@
 """Writes of the portal app: structures, invitations, memberships. Views, commands and tests call these."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -12,6 +13,7 @@ from portal.errors import ApplicationError
 from portal.models import Invitation, Professional, RegionMembership, Structure, StructureMembership, User
 from portal.models.invitation import INVITATION_VALIDITY
 from portal.roles import AGENCY_ROLES, NATIONAL_ROLES, STRUCTURE_ROLES, Role
+from portal.uploads import check_upload
 
 
 def structure_create(*, by: User, **fields) -> Structure:
@@ -21,6 +23,46 @@ def structure_create(*, by: User, **fields) -> Structure:
     structure = Structure(**fields)
     structure.full_clean()
     structure.save()
+    return structure
+
+
+@transaction.atomic
+def structure_agreements_update(
+    *, structure: Structure, by: User, aci_signed_on, health_project_validated_on, health_project=None
+) -> Structure:
+    """Record the structure's ACI (date of signature, or None) and its projet de santé (date the ARS validated it,
+    the document). A coordinator of the structure or an admin of its ARS does it; dates are not in the future; a
+    new document replaces the previous one (the history keeps its name)."""
+    scope = get_scope(by)
+    if not (
+        structure.pk in scope.structure_ids([Role.COORDINATOR])
+        or structure.region_id in scope.region_ids([Role.REGION_ADMIN])
+        or by.is_superuser
+    ):
+        raise ApplicationError(
+            "Seul un coordinateur de la structure ou l'administrateur de l'ARS renseigne l'ACI et le projet de santé.",
+            code="forbidden",
+        )
+    structure = Structure.objects.select_for_update(of=("self",)).get(pk=structure.pk)
+    today = timezone.localdate()
+    errors = {}
+    for name, value in (
+        ("aci_signed_on", aci_signed_on),
+        ("health_project_validated_on", health_project_validated_on),
+    ):
+        if value is not None and value > today:
+            errors[name] = "Cette date est dans le futur."
+    if errors:
+        raise ValidationError(errors)
+    structure.aci_signed_on = aci_signed_on
+    structure.health_project_validated_on = health_project_validated_on
+    fields = ["aci_signed_on", "health_project_validated_on"]
+    if health_project is not None:
+        check_upload(health_project)
+        structure.health_project.save(health_project.name, health_project, save=False)
+        fields.append("health_project")
+    structure.full_clean()
+    structure.save(update_fields=fields)
     return structure
 
 

@@ -18,6 +18,12 @@ urlpatterns = [
     path("structures/nouvelle/", structures.structure_create, name="structure_create"),
     path("structures/<int:structure_id>/", structures.structure_detail, name="structure_detail"),
     path("structures/<int:structure_id>/inviter/", structures.structure_invite, name="structure_invite"),
+    path("structures/<int:structure_id>/aci/", structures.structure_agreements, name="structure_agreements"),
+    path(
+        "structures/<int:structure_id>/projet-de-sante/",
+        structures.structure_health_project,
+        name="structure_health_project",
+    ),
     path(
         "structures/roles/<int:structure_membership_id>/retirer/",
         structures.structure_membership_remove,

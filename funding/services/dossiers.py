@@ -37,6 +37,27 @@ def require_coordinator(dossier: Dossier, by) -> None:
         )
 
 
+# Seed 001 (FAQ « Les Equipes de Soins Primaires peuvent-elles mettre en œuvre directement un protocole local ? »).
+ACI_REASON = (
+    "la mise en œuvre d'un protocole local est réservée par la loi aux professionnels exerçant au sein d'une équipe "
+    "de soins ou d'une communauté professionnelle territoriale de santé signataires d'un accord conventionnel "
+    "interprofessionnel avec les organismes d'assurance (article L. 4011-4-3 du code de la santé publique)."
+)
+
+
+def require_aci(protocol) -> None:
+    """The AMI funds local protocols of structures that signed the ACI: the structure that carries the protocol (an
+    ESP's protocol is carried by its CPTS, whose ACI counts) must have signed it."""
+    if protocol is None or not protocol.is_local:
+        return
+    carrier = protocol.carrying_structure
+    if carrier.aci_signed_on is None:
+        raise ApplicationError(
+            f"{carrier.name} n'a pas signé d'accord conventionnel interprofessionnel (ACI) : {ACI_REASON}",
+            code="no_aci",
+        )
+
+
 def next_reference(region: Region, wave: Wave) -> str:
     """AMI-<region>-<year of the wave's deadline>-<NNN>. The caller holds the lock on the region row, so two
     dossiers created at once never get the same number (the unique constraint would refuse it anyway)."""
@@ -62,6 +83,7 @@ def dossier_create(*, campaign: Campaign, structure: Structure, by, protocol=Non
             f"Cet appel à manifestation d'intérêt n'est pas ouvert aux structures de type {structure.kind}.",
             code="kind_not_eligible",
         )
+    require_aci(protocol)
     region = Region.objects.select_for_update(of=("self",)).get(pk=campaign.region_id)
     wave = Wave.objects.filter(campaign=campaign, opens_at__lte=now, deadline__gt=now).first()
     if wave is None:
@@ -203,6 +225,7 @@ def dossier_submit(*, dossier: Dossier, by, sworn_statement: bool, now=None, sen
     if not completeness.is_complete:
         titles = ", ".join(status.section.title for status in completeness.sections if not status.is_complete)
         raise ApplicationError(f"Le dossier est incomplet. Rubriques à compléter : {titles}.", code="incomplete")
+    require_aci(locked.protocol)
     if not sworn_statement:
         raise ApplicationError(
             "Cochez l'attestation sur l'honneur pour déposer le dossier.",

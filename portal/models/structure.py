@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
 from portal.examples import EXAMPLE_FINESS
+from portal.uploads import private_upload_to
 from portal.validators import normalize_identifier, validate_finess, validate_siret
 
 
@@ -57,6 +58,19 @@ class Structure(models.Model):
         limit_choices_to={"kind": StructureKind.CPTS},
         verbose_name="CPTS auxquelles l'équipe participe",
     )
+    # Local protocols are open to structures that signed the interprofessional agreement with the Assurance maladie
+    # (ACI; for a centre de santé, the national agreement) and are written into their projet de santé (seeds 000,
+    # 001, 003, 004). Empty date: not signed / not validated.
+    aci_signed_on = models.DateField(
+        "accord conventionnel interprofessionnel (ACI) signé le",
+        null=True,
+        blank=True,
+        help_text="Pour un centre de santé : adhésion à l'accord national. Vide si la structure n'a pas signé.",
+    )
+    health_project_validated_on = models.DateField("projet de santé validé par l'ARS le", null=True, blank=True)
+    health_project = models.FileField(
+        "projet de santé", upload_to=private_upload_to("projets-de-sante"), blank=True, max_length=200
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     objects = StructureQuerySet.as_manager()
@@ -87,6 +101,10 @@ class Structure(models.Model):
         self.siret = normalize_identifier(self.siret)
         if self.kind != StructureKind.ESP and not self.finess:
             raise ValidationError({"finess": "Le numéro FINESS est obligatoire pour une MSP, un CDS ou une CPTS."})
+
+    @property
+    def has_aci(self) -> bool:
+        return self.aci_signed_on is not None
 
     @property
     def priority_zones(self) -> list[str]:

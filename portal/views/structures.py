@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -9,9 +10,10 @@ from portal import services
 from portal.access import get_scope
 from portal.decorators import role_required
 from portal.errors import ApplicationError
-from portal.forms import StructureForm, StructureInvitationForm
+from portal.forms import StructureAgreementsForm, StructureForm, StructureInvitationForm
 from portal.models import Invitation, Region, Structure, StructureKind, StructureMembership
 from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
+from portal.uploads import serve_private_file
 
 PAGE_SIZE = 25
 
@@ -90,6 +92,55 @@ def structure_detail(request, structure_id):
             "invite_form": StructureInvitationForm() if can_manage else None,
         },
     )
+
+
+@role_required(Role.COORDINATOR, Role.REGION_ADMIN, Role.SUPERADMIN)
+@require_http_methods(["GET", "POST"])
+def structure_agreements(request, structure_id):
+    """The structure's ACI and projet de santé, recorded by its coordinator or the ARS admin."""
+    structure = _get_structure_for_user(request.user, structure_id, roles=[Role.COORDINATOR, Role.REGION_ADMIN])
+    form = StructureAgreementsForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "aci_signed_on": structure.aci_signed_on,
+            "health_project_validated_on": structure.health_project_validated_on,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.structure_agreements_update(structure=structure, by=request.user, **form.cleaned_data)
+        except (ApplicationError, ValidationError) as error:
+            add_error(form, error)
+        else:
+            messages.success(request, "L'ACI et le projet de santé de la structure sont enregistrés.")
+            return redirect("portal:structure_detail", structure_id=structure.pk)
+    return render(
+        request,
+        "portal/structure_agreements.html",
+        {"structure": structure, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(*(STRUCTURE_ROLES | AGENCY_ROLES | {Role.SUPERADMIN}))
+@require_GET
+def structure_health_project(request, structure_id):
+    """The projet de santé's document, for whoever sees the structure."""
+    structure = _get_structure_for_user(request.user, structure_id)
+    if not structure.health_project:
+        raise Http404("Aucun projet de santé déposé.")
+    return serve_private_file(structure.health_project, f"projet-de-sante-{structure.finess or structure.pk}.pdf")
+
+
+def add_error(form, error) -> None:
+    if isinstance(error, ApplicationError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+    elif hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 @role_required(Role.COORDINATOR, Role.REGION_ADMIN, Role.SUPERADMIN)

@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -56,10 +58,13 @@ class StructureFactory(factory.django.DjangoModelFactory):
     commune = "Marseille"
     departement = "13"
     region = factory.SubFactory(RegionFactory)
+    # Signed the ACI (local protocols are open to it); ``without_aci=True`` for one that did not.
+    aci_signed_on = datetime.date(2020, 1, 1)
 
     class Params:
         cpts = factory.Trait(kind="CPTS", name=factory.Sequence(lambda n: f"CPTS numéro {n}"))
-        esp = factory.Trait(kind="ESP", name=factory.Sequence(lambda n: f"ESP numéro {n}"))
+        esp = factory.Trait(kind="ESP", name=factory.Sequence(lambda n: f"ESP numéro {n}"), aci_signed_on=None)
+        without_aci = factory.Trait(aci_signed_on=None)
         cds = factory.Trait(kind="CDS", name=factory.Sequence(lambda n: f"Centre de santé numéro {n}"))
 
 
