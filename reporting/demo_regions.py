@@ -202,6 +202,7 @@ def _seed_structure(region, data: dict, index: int, agent, campaign, wave) -> No
         protocol = Protocol.objects.create(
             structure=structure,
             kind=ProtocolKind.NATIONAL if national else ProtocolKind.LOCAL,
+            in_health_project=national is None,
             national_protocol=national,
             code=protocol_code,
             title=national.short_title if national else title,

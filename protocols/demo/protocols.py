@@ -20,6 +20,7 @@ from protocols.services.common import notifications_off
 D = datetime.date
 
 HTA_CONTENT = {
+    "in_health_project": True,
     "object": (
         "Permettre à l'infirmier et au pharmacien délégués d'assurer le suivi des patients hypertendus de la MSP "
         "entre deux consultations médicales : mesure tensionnelle, contrôle de l'observance, renouvellement et "
@@ -70,6 +71,7 @@ HTA_CONTENT = {
 }
 
 BPCO_CONTENT = {
+    "in_health_project": True,
     "object": (
         "Suivi des patients atteints de BPCO stable par l'infirmier délégué : évaluation clinique, spirométrie de "
         "dépistage, éducation thérapeutique et renouvellement des traitements inhalés."

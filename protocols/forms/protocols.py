@@ -48,6 +48,7 @@ class ProtocolCreateForm(PortalForm):
 # The sections of the ministry's "modèle de protocole local", in its order.
 SECTIONS = (
     ("Identification", ("code", "title", "implementing_structure")),
+    ("Projet de santé", ("in_health_project",)),
     ("1. Objet du protocole", ("object",)),
     ("2. Patients concernés", ("inclusion_criteria", "exclusion_criteria")),
     ("3. Actes et activités délégués", ("delegated_acts",)),

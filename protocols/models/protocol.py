@@ -103,6 +103,13 @@ class Protocol(models.Model):
     )
     title = models.CharField("intitulé", max_length=300)
     object = models.TextField("objet du protocole", blank=True)
+    # A local protocol is written into the projet de santé of the structure that implements it (seeds 000, 001, 003,
+    # 004); the coordinator states it, and each declaration version records the statement.
+    in_health_project = models.BooleanField(
+        "le protocole est inscrit dans le projet de santé de la structure",
+        default=False,
+        help_text="Protocole local : obligatoire pour le déclarer (pour une ESP, le projet de santé de sa CPTS).",
+    )
     inclusion_criteria = models.TextField("patients concernés : critères d'inclusion", blank=True)
     exclusion_criteria = models.TextField("critères d'exclusion", blank=True)
     delegated_acts = models.TextField("actes et activités délégués", blank=True)

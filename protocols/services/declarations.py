@@ -90,6 +90,14 @@ def declaration_problems(*, protocol: Protocol, on: datetime.date | None = None)
                 Problem("La durée de formation de ce protocole national est à confirmer par l'ARS.", "contenu", False)
             )
     else:
+        if not protocol.in_health_project:
+            problems.append(
+                Problem(
+                    "Indiquez que le protocole est inscrit dans le projet de santé de "
+                    f"{protocol.carrying_structure.name} : un protocole local s'y intègre.",
+                    "contenu",
+                )
+            )
         answers = {answer.item: answer for answer in protocol.checklist_answers.all()}
         unanswered = [question for code, _s, question in CHECKLIST_ITEMS if code not in answers]
         if unanswered:
@@ -177,6 +185,9 @@ def _snapshot_protocol(protocol: Protocol) -> dict:
         }
     if protocol.national_protocol_id:
         snapshot["national_protocol"] = protocol.national_protocol.code
+    else:
+        # The coordinator's statement, as deposited (not a section: a version without it predates the rule).
+        snapshot["in_health_project"] = protocol.in_health_project
     return snapshot
 
 

@@ -16,6 +16,7 @@ from protocols.services.common import is_coordinator, lock_protocol, record_even
 CONTENT_FIELDS = (
     "title",
     "object",
+    "in_health_project",
     "inclusion_criteria",
     "exclusion_criteria",
     "delegated_acts",

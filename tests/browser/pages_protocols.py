@@ -52,6 +52,7 @@ class CoordinatorPages:
         page.get_by_role("group", name="Professions des délégués").get_by_label("Infirmier", exact=True).check(
             force=True
         )
+        page.get_by_label(re.compile("inscrit dans le projet de santé")).check(force=True)
         page.get_by_role("button", name="Enregistrer").click()
         expect(page.get_by_text("Le protocole est enregistré.")).to_be_visible()
 

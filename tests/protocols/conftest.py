@@ -59,6 +59,7 @@ def msp(db) -> Msp:
 
 
 LOCAL_CONTENT = {
+    "in_health_project": True,
     "object": "Suivi de l'hypertension par l'infirmier",
     "inclusion_criteria": "Adultes hypertendus stables",
     "exclusion_criteria": "Grossesse",

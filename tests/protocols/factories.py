@@ -44,6 +44,7 @@ class ProtocolFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"LOC-TEST-{n}")
     title = factory.Sequence(lambda n: f"Protocole local de test {n}")
     object = "Suivi protocolisé par l'infirmier"
+    in_health_project = True
     delegant_professions = ["medecin"]
     delegate_professions = ["infirmier"]
     training_hours = 10

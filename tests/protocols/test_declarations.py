@@ -313,3 +313,25 @@ def test_detail_says_which_sections_changed_since_the_last_version(client, msp, 
     assert "Modifié depuis la déclaration v2 : critères d" in page
     services.declaration_deposit(protocol=protocol, by=msp.coordinator, on=D(2025, 6, 1))
     assert "changed-since-declaration" not in client.get(url).content.decode()
+
+
+def test_a_local_protocol_is_declared_only_once_stated_in_the_health_project(msp):
+    protocol = written_protocol(msp)
+    protocol = protocol_services.protocol_update(protocol=protocol, by=msp.coordinator, in_health_project=False)
+    join(protocol, msp, msp.doctor, "delegant", D(2025, 3, 1))
+    join(protocol, msp, msp.nurse, "delegate", D(2025, 3, 1), trained_on=D(2025, 2, 15))
+    statement = (
+        "Indiquez que le protocole est inscrit dans le projet de santé de MSP du Panier : un protocole local s'y "
+        "intègre."
+    )
+    assert statement in _messages(protocol)
+    with pytest.raises(ApplicationError, match="inscrit dans le projet de santé"):
+        services.declaration_deposit(protocol=protocol, by=msp.coordinator, on=D(2025, 3, 1))
+    assert not protocol.declarations.exists()
+    protocol = protocol_services.protocol_update(protocol=protocol, by=msp.coordinator, in_health_project=True)
+    assert statement not in _messages(protocol)
+    v1 = services.declaration_deposit(protocol=protocol, by=msp.coordinator, on=D(2025, 3, 1))
+    assert v1.protocol_snapshot["in_health_project"] is True
+    with services.declaration_receipt_ensure(declaration=v1).receipt.open("rb") as receipt:
+        text = pdf_text(receipt.read())
+    assert "inscrit dans le projet de santé de MSP du Panier" in text

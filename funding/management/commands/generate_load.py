@@ -187,6 +187,7 @@ def create_grants(region, count: int, year: int) -> list[dict]:
             structure=structure,
             code=f"LOC-CHARGE-{index:04d}",
             title="Protocole local de charge",
+            in_health_project=True,
             theme=themes[index % len(themes)],
             medical_minutes_saved=15,
             status="declared",
