@@ -52,7 +52,14 @@ def test_the_coordinator_sees_their_structure_per_protocol_and_month(client, pac
     assert response.status_code == 200
     assert _rows(response) == [
         ("MSP des Tests", D(2025, 5, 1), 2, 1, 1, [("protocole_suspendu", "Protocole suspendu à cette date", 1)]),
-        ("MSP des Tests", D(2025, 4, 1), 3, 2, 1, [("doublon", "Doublon d'un épisode déjà compté", 1)]),
+        (
+            "MSP des Tests",
+            D(2025, 4, 1),
+            3,
+            2,
+            1,
+            [("doublon", "Doublon : même acte déjà déclaré (même épisode, date et délégué)", 1)],
+        ),
     ]
     totals = response.context["totals"]
     assert (totals["total"], totals["eligible"], totals["excluded"]) == (5, 3, 2)
