@@ -184,3 +184,19 @@ def test_logout_ends_the_provider_session_too(client, oidc_provider):
     url = start(client)
     page = browser.http.get(url, allow_redirects=True, timeout=10)
     assert "Identifiant" in page.text
+
+
+def test_the_region_admin_journal_shows_the_federated_logins_of_the_region(client, oidc_provider):
+    paca = RegionFactory(code="PACA")
+    agent = agent_of(paca, Role.INSTRUCTOR)
+    oidc_provider.add_agent("camille", email=agent.email, mfa=True)
+    log_in(client, oidc_provider, "camille")
+    outsider = agent_of(RegionFactory(code="CVL"), Role.INSTRUCTOR)
+    FederatedLoginEvent.objects.create(provider="proconnect", outcome="refused", reason="x", user=outsider)
+    client.logout()
+    client.force_login(agent_of(paca, Role.REGION_ADMIN))
+
+    response = client.get(reverse("audit_log"))
+
+    entries = [entry for label, entry in response.context["page"].object_list if label == "Connexion fédérée"]
+    assert [(entry.outcome, entry.user_id) for entry in entries] == [("linked", agent.pk)]
