@@ -238,6 +238,14 @@ STORAGES = {
 }
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 
+# Bounds on an imported reporting table (protocols.imports.bounds, docs/security.md): cells (or CSV columns) per row,
+# real decompressed bytes of one part of an XLSX (a sheet, its shared strings), characters of one CSV line; and how
+# many times a Celery import killed mid-task (memory, kill) is delivered before its batch is marked failed.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 256, minimum=16, maximum=16_384)
+IMPORT_MAX_PART_BYTES = env_int("IMPORT_MAX_PART_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024)
+IMPORT_MAX_CSV_LINE = env_int("IMPORT_MAX_CSV_LINE", 65_536, minimum=1024)
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
+
 # Biannual reports (reporting): due this many days after they open (1 January, 1 July); coordinators are reminded
 # once when the due date is this many days away or less.
 REPORT_DUE_DAYS = env_int("REPORT_DUE_DAYS", 30)

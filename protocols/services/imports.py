@@ -10,6 +10,9 @@
   title block's FINESS must be the structure's, its lines fall within its « Période concernée », and each line's
   episode is derived: ``protocols.imports.episodes``).
 - Small files are imported during the request; larger ones by a Celery task, whose progress the batch page polls.
+- A file past the bounds of ``protocols.imports.bounds`` (a cell past XFD, a sheet too large once inflated, too many
+  cells in a row, a CSV line too long…) is refused at upload as a form error; past what the upload checks, the
+  import's reader refuses it and the batch is marked failed with the same message.
 
 Imports run one at a time per structure (the structure row is locked while writing), so counts are exact.
 """
@@ -30,8 +33,9 @@ from portal.errors import ApplicationError
 from portal.jobs import JobStatus, job_send, job_send_on_commit, jobs_resend_unsent
 from portal.models import Structure, User
 from portal.roles import Role
+from protocols.imports.bounds import BoundsExceeded
 from protocols.imports.episodes import assign_episodes
-from protocols.imports.reading import Table, UnreadableFile, is_xlsx, open_table
+from protocols.imports.reading import Table, UnreadableFile, check_upload_bounds, is_xlsx, open_table
 from protocols.imports.validation import ParsedRow, RowChecker, RowError
 from protocols.models import ImportBatch, Intervention, InterventionSource
 from protocols.services.interventions import notify_eligibility_inputs
@@ -78,6 +82,10 @@ def check_import_file(uploaded) -> None:
             "Ce fichier n'est ni un CSV ni un classeur XLSX (son contenu a été vérifié, pas seulement son nom).",
             field="file",
         )
+    try:
+        check_upload_bounds(uploaded)
+    except (BoundsExceeded, UnreadableFile) as error:
+        raise ApplicationError(str(error), field="file") from error
 
 
 def import_batch_create(*, structure: Structure, uploaded, by: User) -> ImportBatch:
@@ -157,6 +165,8 @@ def _run(batch: ImportBatch) -> ImportBatch:
         table = open_table(content, finess=batch.structure.finess)
     except UnreadableFile as error:
         return _reject(batch, [RowError(1, "", "", str(error))], rows_read=0)
+    except BoundsExceeded as error:
+        return _refuse_out_of_bounds(batch, str(error), rows_read=0)
     sheet = table.sheet
     if sheet is not None and (problem := sheet.finess_problem(batch.structure)):
         return _reject(batch, [problem], rows_read=0)
@@ -182,6 +192,8 @@ def _run(batch: ImportBatch) -> ImportBatch:
                 batch.advance(min(read, batch.total or read))
     except UnreadableFile as error:
         errors.append(RowError(read + 2, "", "", str(error)))
+    except BoundsExceeded as error:
+        return _refuse_out_of_bounds(batch, str(error), rows_read=read)
     if sheet is not None:
         errors.extend(sheet.problems)
         errors.extend(filter(None, (sheet.outside_period(line, day) for line, day in dated)))
@@ -246,6 +258,14 @@ def _reject(batch: ImportBatch, errors: list[RowError], *, rows_read: int) -> Im
     batch.total = rows_read
     batch.save(update_fields=["outcome", "rows_read", "error_count", "errors", "total"])
     batch.mark_done()
+    return batch
+
+
+def _refuse_out_of_bounds(batch: ImportBatch, message: str, *, rows_read: int) -> ImportBatch:
+    """A file past a bound (``protocols.imports.bounds``): the batch is refused and failed, its message shown on the
+    import page (``job.error``) and in the error report; nothing was written."""
+    _reject(batch, [RowError(1, "", "", message)], rows_read=rows_read)
+    batch.mark_failed(message)
     return batch
 
 
