@@ -14,7 +14,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0011_grant_counting_unit'),
+        ('funding', '0013_criterion_weight_bounds'),
     ]
 
     operations = [
