@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 from portal.access import ScopedQuerySet
 from portal.jobs import BackgroundJob
 from portal.models import Professional
-from portal.roles import Role
+from portal.roles import MONEY_AGENCY_ROLES, Role
 from portal.uploads import private_upload_to
 from protocols.locks import is_locked_expression
 
@@ -24,6 +24,7 @@ class InterventionQuerySet(ScopedQuerySet):
     region_path = "structure__region"
     structure_path = "structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = MONEY_AGENCY_ROLES
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)
@@ -118,6 +119,7 @@ class ImportBatchQuerySet(ScopedQuerySet):
     region_path = "structure__region"
     structure_path = "structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = MONEY_AGENCY_ROLES
 
 
 class ImportBatch(BackgroundJob):
@@ -151,6 +153,9 @@ class ImportBatch(BackgroundJob):
     # The ARS's layout: the « Période concernée » the sheet declares (its lines must fall within it).
     declared_from = models.DateField("période concernée : du", null=True, blank=True)
     declared_to = models.DateField("période concernée : au", null=True, blank=True)
+    # Deliveries of the Celery task, counted before any work in their own transaction: a worker killed mid-import
+    # (memory, kill) still counts, and past IMPORT_MAX_ATTEMPTS the batch is failed instead of being run again.
+    attempts = models.PositiveSmallIntegerField("tentatives d'import", default=0)
 
     objects = ImportBatchQuerySet.as_manager()
 
