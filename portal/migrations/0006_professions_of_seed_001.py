@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0004_national_role'),
+        ('portal', '0005_federated_login_event'),
     ]
 
     operations = [

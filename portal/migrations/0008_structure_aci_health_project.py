@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0006_example_identifiers'),
+        ('portal', '0007_example_identifiers'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0005_professions_of_seed_001'),
+        ('portal', '0006_professions_of_seed_001'),
     ]
 
     operations = [
