@@ -298,6 +298,8 @@ def create_interventions(region, grants: list[dict], count: int, year: int) -> N
             """,
             [f"{_prefix(region)}EP-%"],
         )
+        # Dropped now, not only at commit: inside a caller's transaction the next region creates it again.
+        cursor.execute("DROP TABLE load_grant")
 
 
 def add_late_changes(region, *, period_start: datetime.date, late: int, suspended: int, grants: int) -> None:
