@@ -177,7 +177,7 @@ def create_grants(region, count: int, year: int) -> list[dict]:
         Professional(
             user=user,
             profession="medecin" if index % 4 == 0 else "infirmier",
-            rpps=f"9{region.pk:02d}{index:08d}",
+            rpps=f"9{region.pk % 100:02d}{index:08d}",  # 11 digits whatever the region id
         )
         for index, user in enumerate(users)
     )
