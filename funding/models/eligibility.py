@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.access import ScopedQuerySet
-from portal.roles import Role
+from portal.roles import MONEY_AGENCY_ROLES, Role
 
 
 class ExclusionReason(models.TextChoices):
@@ -23,6 +23,7 @@ class InterventionEligibilityQuerySet(ScopedQuerySet):
     region_path = "intervention__structure__region"
     structure_path = "intervention__structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = MONEY_AGENCY_ROLES
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)

@@ -4,7 +4,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
-from portal.roles import Role
+from portal.roles import MONEY_AGENCY_ROLES, Role
 from protocols.models import Suspension
 
 
@@ -28,9 +28,12 @@ class CountingUnit(models.TextChoices):
 
 
 class GrantQuerySet(ScopedQuerySet):
+    """The structure's coordinators; in the ARS, the staff who follow the money (not the selection committee)."""
+
     region_path = "structure__region"
     structure_path = "structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = MONEY_AGENCY_ROLES
 
     def running_on(self, day):
         return self.filter(starts_on__lte=day, ends_on__gte=day)

@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 from portal.access import ScopedQuerySet
 from portal.jobs import BackgroundJob
 from portal.models import Professional
-from portal.roles import Role
+from portal.roles import MONEY_AGENCY_ROLES, Role
 from portal.uploads import private_upload_to
 from protocols.locks import is_locked_expression
 
@@ -24,6 +24,7 @@ class InterventionQuerySet(ScopedQuerySet):
     region_path = "structure__region"
     structure_path = "structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = MONEY_AGENCY_ROLES
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)
@@ -118,6 +119,7 @@ class ImportBatchQuerySet(ScopedQuerySet):
     region_path = "structure__region"
     structure_path = "structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = MONEY_AGENCY_ROLES
 
 
 class ImportBatch(BackgroundJob):
