@@ -9,7 +9,14 @@ from funding.models.committee import (
     ReviewState,
     Score,
 )
-from funding.models.dossier import DECIDED_STATES, INSTRUCTION_STATES, AttachmentKind, Dossier, DossierState
+from funding.models.dossier import (
+    DECIDED_STATES,
+    INSTRUCTION_STATES,
+    NATIONAL_PROTOCOL_REFUSED,
+    AttachmentKind,
+    Dossier,
+    DossierState,
+)
 from funding.models.dossier_parts import (
     ComplementRequest,
     DossierAttachment,
@@ -46,6 +53,7 @@ __all__ = [
     "DossierAttachment",
     "DossierMessage",
     "DossierState",
+    "NATIONAL_PROTOCOL_REFUSED",
     "DossierTransition",
     "ExclusionReason",
     "Grant",

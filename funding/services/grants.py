@@ -17,7 +17,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from funding.models import Decision, DecisionOutcome, Dossier, DossierState, Grant, GrantState
+from funding.models import (
+    NATIONAL_PROTOCOL_REFUSED,
+    Decision,
+    DecisionOutcome,
+    Dossier,
+    DossierState,
+    Grant,
+    GrantState,
+)
 from funding.services.eligibility import recompute_eligibility
 from funding.tasks.committee import grants_sync_protocol_task
 from portal.access import get_scope
@@ -74,6 +82,8 @@ def grant_open(
     if Grant.objects.filter(dossier=dossier).exists():
         raise ApplicationError("Ce dossier a déjà sa subvention.")
     protocol = dossier.protocol
+    if protocol is not None and not protocol.is_local:
+        raise ApplicationError(NATIONAL_PROTOCOL_REFUSED, code="national_protocol")
     if not protocol_is_declared(protocol):
         raise ApplicationError(
             "Le protocole n'est pas encore déclaré à l'ARS : la subvention s'ouvrira à sa déclaration.",
