@@ -26,7 +26,7 @@ from funding.models.dossier_parts import (
     InstructionNote,
 )
 from funding.models.eligibility import ExclusionReason, InterventionEligibility
-from funding.models.grant import Grant, GrantState
+from funding.models.grant import CountingUnit, Grant, GrantState
 from funding.models.ledger import PaidIntervention, PaidTotal
 from funding.models.statement import (
     ComputationRun,
@@ -46,6 +46,7 @@ __all__ = [
     "CommitteeMeeting",
     "ComplementRequest",
     "ComputationRun",
+    "CountingUnit",
     "Criterion",
     "Decision",
     "DecisionOutcome",

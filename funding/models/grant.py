@@ -14,6 +14,19 @@ class GrantState(models.TextChoices):
     CLOSED = "closed", "Close"
 
 
+class CountingUnit(models.TextChoices):
+    """What one payment of a funding line's rate pays for (issue 15, seeds 000 and 003).
+
+    - ``intervention``: the AMI grant of a local protocol pays "25 € par intervention réalisée" (seed 000): every
+      eligible intervention earns the rate.
+    - ``patient``: the SNP forfait of a national protocol pays "25 Euros par patient y compris la revoyure du
+      délégant" (seed 003): the first eligible contact of an episode earns it, later contacts earn nothing.
+    """
+
+    INTERVENTION = "intervention", "Par intervention"
+    PATIENT = "patient", "Par patient"
+
+
 class GrantQuerySet(ScopedQuerySet):
     region_path = "structure__region"
     structure_path = "structure"
@@ -38,7 +51,8 @@ class GrantQuerySet(ScopedQuerySet):
 
 class Grant(models.Model):
     """A subsidy granted to a selected dossier. Rate and yearly cap are copied from the campaign when the grant is
-    decided and frozen here: a later change of the campaign never rewrites an existing grant.
+    decided and frozen here, with the counting unit (``intervention`` for an AMI grant): a later change of the
+    campaign never rewrites an existing grant.
 
     ``state`` is *closed* once the ARS closes the grant (final); otherwise it mirrors the protocol's suspension
     (kept in sync by ``funding.services.grants.grant_sync_state`` on each suspension or lifting, and nightly for
@@ -54,6 +68,10 @@ class Grant(models.Model):
     ends_on = models.DateField("fin")
     rate = models.DecimalField("forfait par intervention (€)", max_digits=7, decimal_places=2)
     yearly_cap = models.DecimalField("plafond annuel (€)", max_digits=10, decimal_places=2)
+    # Frozen with the rate and the cap when the line is opened: a change of rule never recounts a line's past.
+    counting_unit = models.CharField(
+        "unité de décompte", max_length=12, choices=CountingUnit.choices, default=CountingUnit.INTERVENTION
+    )
     state = models.CharField("état", max_length=10, choices=GrantState.choices, default=GrantState.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -75,6 +93,11 @@ class Grant(models.Model):
             ),
             models.CheckConstraint(condition=Q(rate__gt=0), name="grant_rate_positive"),
             models.CheckConstraint(condition=Q(yearly_cap__gt=0), name="grant_cap_positive"),
+            models.CheckConstraint(
+                condition=Q(counting_unit__in=CountingUnit.values),
+                name="grant_counting_unit_known",
+                violation_error_message="Unité de décompte inconnue.",
+            ),
             # One grant per structure and protocol: eligibility finds "the" grant of an intervention.
             models.UniqueConstraint(fields=["structure", "protocol"], name="grant_unique_per_structure_protocol"),
             models.CheckConstraint(

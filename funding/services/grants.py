@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from funding.models import (
     NATIONAL_PROTOCOL_REFUSED,
+    CountingUnit,
     Decision,
     DecisionOutcome,
     Dossier,
@@ -71,7 +72,8 @@ def grant_open(
     starts_on: datetime.date | None = None,
     ends_on: datetime.date | None = None,
 ) -> Grant:
-    """Open the grant of a selected dossier whose protocol is declared; rate and cap are copied and frozen."""
+    """Open the grant of a selected dossier whose protocol is declared; rate, cap and counting unit (per
+    intervention) are copied and frozen."""
     dossier = Dossier.objects.select_for_update(of=("self",)).select_related("campaign__region").get(pk=dossier.pk)
     region = dossier.campaign.region
     if region.pk not in get_scope(by).region_ids([Role.REGION_ADMIN]):
@@ -102,6 +104,8 @@ def grant_open(
         ends_on=ends_on,
         rate=dossier.campaign.rate_per_intervention,
         yearly_cap=dossier.campaign.yearly_cap,
+        # An AMI grant pays each intervention (seed 000); frozen like the rate.
+        counting_unit=CountingUnit.INTERVENTION,
         created_by=by,
     )
     grant.state = grant.state_on(timezone.localdate())

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from funding.models import Dossier, DossierState, Grant, GrantState
+from funding.models import CountingUnit, Dossier, DossierState, Grant, GrantState
 from funding.services import grants as grant_services
 from funding.services.committee import decision_record
 from funding.services.ranking import wave_quota
@@ -42,6 +42,7 @@ def test_selection_opens_the_grant_with_rate_and_cap_copied_from_the_campaign():
     assert (grant.structure, grant.protocol) == (dossier.structure, dossier.protocol)
     assert (grant.starts_on, grant.ends_on) == (datetime.date(2025, 3, 1), datetime.date(2027, 12, 31))
     assert (grant.rate, grant.yearly_cap) == (Decimal("25.00"), Decimal("7000.00"))
+    assert grant.counting_unit == CountingUnit.INTERVENTION
     assert grant.reference == "SUB-PACA-2025-001"
     assert grant.state == GrantState.ACTIVE
 
@@ -64,6 +65,18 @@ def test_a_later_change_of_the_campaign_does_not_change_an_existing_grant():
     )
     grant.refresh_from_db()
     assert (grant.rate, grant.yearly_cap) == (Decimal("25.00"), Decimal("7000.00"))
+
+
+def test_a_counting_unit_is_one_of_the_two_known_units_in_the_form_check_and_in_the_database():
+    grant = GrantFactory()
+    assert grant.counting_unit == CountingUnit.INTERVENTION
+    grant.counting_unit = CountingUnit.PATIENT
+    grant.full_clean()
+    grant.counting_unit = "acte"
+    with pytest.raises(ValidationError):
+        grant.full_clean()
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Grant.objects.filter(pk=grant.pk).update(counting_unit="acte")
 
 
 @pytest.mark.parametrize(
