@@ -26,7 +26,7 @@ from funding.models.dossier_parts import (
     InstructionNote,
 )
 from funding.models.eligibility import ExclusionReason, InterventionEligibility
-from funding.models.grant import CountingUnit, Grant, GrantState
+from funding.models.grant import OPEN_END, CountingUnit, Grant, GrantState, Regime
 from funding.models.ledger import PaidIntervention, PaidTotal
 from funding.models.statement import (
     ComputationRun,
@@ -59,6 +59,8 @@ __all__ = [
     "ExclusionReason",
     "Grant",
     "GrantState",
+    "OPEN_END",
+    "Regime",
     "InstructionCheck",
     "InstructionNote",
     "InterventionEligibility",

@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from funding.models import (
+    OPEN_END,
     Campaign,
     Criterion,
     Decision,
@@ -187,6 +188,27 @@ class GrantFactory(factory.django.DjangoModelFactory):
     ends_on = datetime.date(2027, 12, 31)
     rate = Decimal("25.00")
     yearly_cap = Decimal("7000.00")
+
+    class Params:
+        # An SNP line: a declared adhesion of a CPTS to a forfait-funded national protocol, no dossier, no cap,
+        # per patient, from the declaration with no end (as ``snp_line_open`` makes it).
+        snp = factory.Trait(
+            regime="snp",
+            dossier=None,
+            structure=factory.SubFactory(StructureFactory, kind="CPTS", cpam="CPAM des Bouches-du-Rhône"),
+            protocol=factory.SubFactory(
+                ProtocolFactory,
+                structure=factory.SelfAttribute("..structure"),
+                national=True,
+                declared=True,
+                national_protocol__forfait_amount=Decimal("25.00"),
+                national_protocol__forfait_unit="patient",
+            ),
+            reference=factory.Sequence(lambda n: f"SNP-TEST-{n:04d}"),
+            yearly_cap=None,
+            counting_unit="patient",
+            ends_on=OPEN_END,
+        )
 
 
 class InterventionEligibilityFactory(factory.django.DjangoModelFactory):
