@@ -317,7 +317,8 @@ def _seed_pollakiuria(structure: Structure, users: dict) -> Protocol:
 
 
 def _seed_diabetes_draft(structure: Structure, users: dict) -> Protocol:
-    """The local protocol the CPTS writes for its AMI dossier (waiting list): a draft, its team invited."""
+    """The local protocol the CPTS writes for its AMI dossier (waiting list): a draft whose team is still to be
+    invited (the dossier describes the team it expects)."""
     coordinator = users["coordinateur.cpts@demo.fr"]
     protocol = protocols.protocol_create(
         structure=structure,
@@ -325,10 +326,7 @@ def _seed_diabetes_draft(structure: Structure, users: dict) -> Protocol:
         code=keys.PAYS_D_AIX_LOCAL_CODE,
         title="Suivi des patients diabétiques de type 2 par l'infirmier de la CPTS",
     )
-    protocol = protocols.protocol_update(protocol=protocol, by=coordinator, **DIABETE_CONTENT)
-    for email, role in (("medecin.cpts@demo.fr", "delegant"), ("ide.cpts@demo.fr", "delegate")):
-        teams.team_invite(protocol=protocol, professional=_professional(users, email), role=role, by=coordinator)
-    return protocol
+    return protocols.protocol_update(protocol=protocol, by=coordinator, **DIABETE_CONTENT)
 
 
 def _seed_bpco(structure: Structure, users: dict) -> Protocol:

@@ -232,5 +232,5 @@ class StatementFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"EV-TEST-{n:04d}")
     rate = factory.LazyAttribute(lambda o: o.grant.rate)
     yearly_cap = factory.LazyAttribute(lambda o: o.grant.yearly_cap)
-    cap_remaining = factory.LazyAttribute(lambda o: o.yearly_cap - o.year_cumulative)
+    cap_remaining = factory.LazyAttribute(lambda o: None if o.yearly_cap is None else o.yearly_cap - o.year_cumulative)
     year_cumulative = 0

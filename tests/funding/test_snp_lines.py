@@ -9,17 +9,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from funding.exports.statements import SUMMARY_HEADER, region_statements, summary_csv
 from funding.models import OPEN_END, CountingUnit, Grant, Regime
 from funding.periods import Period
 from funding.services.grants import snp_line_open
+from portal.roles import Role
 from protocols.models import ForfaitUnit, NationalProtocol
 from protocols.signals import eligibility_inputs_changed
 from tests.funding.factories import GrantFactory
-from tests.funding.statement_scenarios import GrantScenario, compute
-from tests.portal.factories import RegionFactory, StructureFactory
+from tests.funding.statement_scenarios import GrantScenario, compute, lines_of
+from tests.portal.factories import RegionFactory, StructureFactory, agent_of, coordinator_of, professional_of
 from tests.protocols.factories import NationalProtocolFactory, ProtocolFactory
 
 JAN_15 = datetime.date(2025, 1, 15)
@@ -150,3 +153,103 @@ def test_the_summary_export_adds_regime_and_payer_at_the_end_and_leaves_the_cap_
     assert by_regime["snp"]["montant_total"] == "75.00"
     assert by_regime["ami"]["plafond_restant"] == "6950.00"
     assert by_regime["ami"]["payeur"].endswith("(FIR)")
+
+
+def test_the_demo_cpts_du_pays_d_aix_has_its_snp_line_and_naq_adhesions_too(demo):
+    line = Grant.objects.select_related("structure", "protocol__national_protocol").get(reference="SNP-PACA-2025-001")
+    assert (line.structure.finess, line.protocol.code, line.regime) == ("130012354", "SNP-POLLAKIURIE", Regime.SNP)
+    assert (line.starts_on, line.yearly_cap, line.counting_unit) == (JAN_15, None, CountingUnit.PATIENT)
+    assert line.payer == "CPAM des Bouches-du-Rhône"
+    team = {
+        (m.professional.user.get_full_name(), m.professional.rpps, m.role)
+        for m in line.protocol.team.select_related("professional__user")
+    }
+    assert team == {("Marc Fabre", "10000000058", "delegant"), ("Julie Blanc", "10000000066", "delegate")}
+    eligible = line.eligibilities.filter(is_eligible=True, performed_on__year=2025)
+    assert eligible.exists()
+    h1 = line.statements.get(year=2025, half=1)
+    assert h1.total_amount == h1.eligible_count * Decimal("25.00") and h1.cap_remaining is None
+    # The AMI dossier of the CPTS is on its own local protocol; the FIR forecast counts AMI grants only.
+    assert not Grant.objects.filter(structure__region__code="NAQ").ami().exists()
+    assert Grant.objects.filter(structure__region__code="NAQ").snp().count() == 2
+
+
+def _lines_of_region(region, count):
+    for _ in range(count):
+        GrantFactory(dossier__structure__region=region)
+        GrantFactory(snp=True, structure__region=region)
+
+
+@pytest.mark.parametrize("who", ["finance", "coordinator"])
+def test_the_grant_list_shows_both_regimes_in_constant_queries(client, django_assert_num_queries, who):
+    region = RegionFactory(code="PACA")
+    _lines_of_region(region, 2)
+    if who == "finance":
+        user = agent_of(region, Role.FINANCE_OFFICER)
+    else:
+        cpts = StructureFactory(region=region, kind="CPTS", cpam="CPAM des Bouches-du-Rhône")
+        user = coordinator_of(cpts)
+        GrantFactory(snp=True, structure=cpts)
+        GrantFactory(dossier__structure=cpts, structure=cpts)
+    client.force_login(user)
+    url = reverse("funding:grant_list")
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url)
+    assert page.status_code == 200
+    regimes = sorted(grant.regime for grant in page.context["page"].object_list)
+    assert regimes == (["ami"] * 2 + ["snp"] * 2 if who == "finance" else ["ami", "snp"])
+    text = page.content.decode()
+    assert "Forfait SNP (Assurance maladie)" in text and "sans plafond" in text and "sans échéance" in text
+    assert "CPAM des Bouches-du-Rhône" in text
+    _lines_of_region(region, 5)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_an_snp_line_page_has_no_cap_and_names_its_payer(client):
+    line = GrantFactory(snp=True)
+    client.force_login(coordinator_of(line.structure))
+    page = client.get(reverse("funding:grant_detail", kwargs={"grant_id": line.pk}))
+    text = page.content.decode()
+    assert page.status_code == 200 and f"Forfait SNP {line.reference}" in text
+    assert "Sans plafond" in text and "CPAM des Bouches-du-Rhône" in text and "par patient" in text
+    assert "Dossier" not in text
+
+
+def test_the_cpam_is_shown_and_edited_on_the_structure_page_and_the_line_follows(client):
+    line = GrantFactory(snp=True, structure__cpam="")
+    structure = line.structure
+    url = reverse("portal:structure_cpam", kwargs={"structure_id": structure.pk})
+    client.force_login(professional_of(structure))
+    assert client.post(url, {"cpam": "CPAM du Var"}).status_code in {403, 404}
+    client.force_login(coordinator_of(structure))
+    page = client.get(reverse("portal:structure_detail", kwargs={"structure_id": structure.pk})).content.decode()
+    assert "CPAM de rattachement" in page and "à renseigner" in page
+    assert client.post(url, {"cpam": "x" * 200}).status_code == 400
+    assert client.post(url, {"cpam": "  CPAM des Bouches-du-Rhône "}).status_code == 302
+    structure.refresh_from_db()
+    assert structure.cpam == "CPAM des Bouches-du-Rhône"
+    assert Grant.objects.get(pk=line.pk).payer == "CPAM des Bouches-du-Rhône"
+    assert structure.history.count() == 2
+
+
+def test_the_snp_worked_example_of_docs_funding_md(snp):
+    snp.add("2025-03-10", 300)
+    snp.add("2025-03-24", 40, eligible=False, reason="episode_deja_compte")
+    compute(snp.region, "2025-H1", issue=True)
+    h1 = snp.statement("2025-H1")
+    assert (h1.eligible_count, h1.excluded_count, h1.total_amount, h1.cap_remaining) == (
+        300,
+        40,
+        Decimal("7500.00"),
+        None,
+    )
+    snp.add("2025-05-05", 6)  # reported after the H1 statement
+    snp.add("2025-10-01", 20)
+    compute(snp.region, "2025-H2", issue=True)
+    h2 = snp.statement("2025-H2")
+    assert lines_of(h2) == [
+        ("period", 2025, 20, 0, 0, Decimal("500.00")),
+        ("regularisation", 2025, 306, 6, 0, Decimal("150.00")),
+    ]
+    assert (h2.total_amount, h2.year_cumulative, h2.cap_remaining) == (Decimal("650.00"), Decimal("8150.00"), None)
