@@ -14,7 +14,7 @@ WITH_DB = $(BIN)/python -m config.embedded_db run --
 # A worktree may set its own DATABASE_URL, REDIS_URL and CELERY_QUEUE here (file ignored by git).
 -include .local.mk
 
-.PHONY: run test quality fix bench venv services system-deps migrate seed totp compile-deps clean worker beat
+.PHONY: run test quality fix bench venv services system-deps npm-deps migrate seed totp compile-deps clean worker beat
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ run: venv
 ## browser journeys and the tests that need the machine to themselves (real Celery worker, fault injection) one at a
 ## time (a single worker, which reuses the database the first pass created for gw0: no second migration)
 test: export DJANGO_SETTINGS_MODULE := config.settings.test
-test: venv services system-deps
+test: venv services system-deps npm-deps
 	$(MAKE) --no-print-directory quality
 	$(BIN)/pytest --create-db -n 2 -m "not browser and not serial" $(PYTEST_ARGS)
 	$(BIN)/pytest -n 1 -m "browser or serial" $(PYTEST_ARGS)
@@ -58,6 +58,13 @@ services:
 
 system-deps:
 	@sh config/scripts/ensure_system_deps.sh
+
+## npm-deps: the test OpenID Connect provider (node oidc-provider, tests/oidc), from its lock file
+npm-deps: tests/oidc/node_modules/.package-lock.json
+
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm manquant : installez Node.js 20+ (paquets nodejs et npm)." >&2; exit 1; }
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 
 ## bench: the benchmarks (numbers go to var/bench.json and the README)
 bench: export DJANGO_SETTINGS_MODULE := config.settings.test

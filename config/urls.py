@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from portal.federation.client import callback as federation_callback
 from portal.views.health import healthz, ping
 from portal.views.mfa import totp_activate
 
@@ -15,6 +16,9 @@ urlpatterns = [
     path("ping", ping, name="ping"),
     # allauth's TOTP activation, behind the mailbox proof of a first enrollment (same path, matched first).
     path("comptes/2fa/totp/activate/", totp_activate, name="mfa_activate_totp"),
+    # The ProConnect / PSC redirect URI, with the portal's checks (nonce, signatures: portal.federation.client);
+    # same path as allauth's, matched first.
+    path("comptes/oidc/<str:provider_id>/login/callback/", federation_callback, name="federation_callback"),
     path("comptes/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin-technique/", admin.site.urls),

@@ -7,6 +7,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from portal import navigation
+        from portal.federation import client  # noqa: F401  (connects its user_logged_in receiver)
         from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
 
         navigation.register("Structures", "portal:structure_list", STRUCTURE_ROLES | AGENCY_ROLES, order=10)

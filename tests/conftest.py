@@ -82,3 +82,25 @@ def celery_worker(transactional_db):
 
     with celery_worker_on_redis() as worker:
         yield worker
+
+
+@pytest.fixture(scope="session")
+def _oidc_provider_process():
+    """The test OpenID Connect provider (node ``oidc-provider``), one per pytest process: tests/oidc/fixture.py."""
+    from tests.oidc.fixture import OidcProvider, start_provider_process
+
+    process, issuer, state_file = start_provider_process()
+    yield OidcProvider(issuer, state_file)
+    process.terminate()
+    process.wait(timeout=10)
+    state_file.unlink(missing_ok=True)
+    state_file.with_suffix(".log").unlink(missing_ok=True)
+
+
+@pytest.fixture
+def oidc_provider(_oidc_provider_process, settings):
+    """The provider with no one yet and the portal registered at the test client's origin; the portal's
+    ``SOCIALACCOUNT_PROVIDERS`` point at it as PROCONNECT_* / PRO_SANTE_CONNECT_* would."""
+    _oidc_provider_process.reset()
+    settings.SOCIALACCOUNT_PROVIDERS = _oidc_provider_process.socialaccount_providers()
+    return _oidc_provider_process

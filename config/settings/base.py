@@ -183,8 +183,26 @@ MFA_TOTP_ISSUER = "Portail protocoles de coopération"
 MFA_ADAPTER = "portal.adapters.MFAAdapter"
 
 SOCIALACCOUNT_ADAPTER = "portal.adapters.SocialAccountAdapter"
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
-SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Federated logins open existing accounts only, chosen by portal.federation.linking (verified e-mail for
+# ProConnect, RPPS for Pro Santé Connect): allauth's own e-mail matching and sign-up are off, and the account's
+# e-mail verification step is not asked again of a person the provider vouched for.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+
+# What each provider is asked for (docs/federation.md). ProConnect: one scope per claim, and the `claims` parameter
+# so that its ID token carries `amr` and `acr` (a multi-factor login counts as the portal's second factor).
+# Pro Santé Connect: `scope_all` and the `eidas1` level it requires.
+OIDC_PROVIDER_SETTINGS = {
+    "proconnect": {
+        "scope": ["openid", "email", "given_name", "usual_name", "uid", "siret", "idp_id"],
+        "auth_params": {
+            "acr_values": "eidas1",
+            "claims": '{"id_token":{"amr":{"essential":true},"acr":{"essential":true}}}',
+        },
+    },
+    "prosanteconnect": {"scope": ["openid", "scope_all"], "auth_params": {"acr_values": "eidas1"}},
+}
 
 
 def _oidc_app(prefix: str, provider_id: str, name: str) -> dict | None:
@@ -200,7 +218,11 @@ def _oidc_app(prefix: str, provider_id: str, name: str) -> dict | None:
         "name": name,
         "client_id": values["CLIENT_ID"],
         "secret": values["CLIENT_SECRET"],
-        "settings": {"server_url": values["SERVER_URL"], "token_auth_method": "client_secret_post"},
+        "settings": {
+            "server_url": values["SERVER_URL"],
+            "token_auth_method": "client_secret_post",
+            **OIDC_PROVIDER_SETTINGS[provider_id],
+        },
     }
 
 
@@ -212,7 +234,22 @@ OIDC_APPS = [
     )
     if app
 ]
-SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": OIDC_APPS, "OAUTH_PKCE_ENABLED": True}}
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "APPS": OIDC_APPS,
+        "OAUTH_PKCE_ENABLED": True,
+        # nonce, signature always verified, signed userinfo, clear failure when the provider is down
+        "provider_class": "portal.federation.client.PortalOIDCProvider",
+    }
+}
+
+
+def oidc_origins(apps: list[dict]) -> list[str]:
+    """The providers' origins: the login and logout forms post to the portal, which redirects there (CSP)."""
+    from urllib.parse import urlsplit
+
+    return sorted({"{0.scheme}://{0.netloc}".format(urlsplit(app["settings"]["server_url"])) for app in apps})
+
 
 # --- Internationalisation ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -237,6 +274,14 @@ STORAGES = {
     },
 }
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
+# Bounds on an imported reporting table (protocols.imports.bounds, docs/security.md): cells (or CSV columns) per row,
+# real decompressed bytes of one part of an XLSX (a sheet, its shared strings), characters of one CSV line; and how
+# many times a Celery import killed mid-task (memory, kill) is delivered before its batch is marked failed.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 256, minimum=16, maximum=16_384)
+IMPORT_MAX_PART_BYTES = env_int("IMPORT_MAX_PART_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024)
+IMPORT_MAX_CSV_LINE = env_int("IMPORT_MAX_CSV_LINE", 65_536, minimum=1024)
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
 
 # Biannual reports (reporting): due this many days after they open (1 January, 1 July); coordinators are reminded
 # once when the due date is this many days away or less.
@@ -289,7 +334,9 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # Chromium applies form-action to the redirects that follow a form: the ProConnect / PSC buttons and the
+        # logout post to the portal, which redirects to the provider.
+        "form-action": ["'self'", *oidc_origins(OIDC_APPS)],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

@@ -1,13 +1,11 @@
 """Forms of the committee area: grid, committee rules, assignments, conflict of interest, review, sitting,
 decision. They only parse input; the rules are in ``funding.services``."""
 
-from decimal import Decimal
-
 from django import forms
 from dsfr.widgets import InlineRadioSelect
 
 from funding.models import DecisionOutcome, PriorityRule
-from funding.services.grid import ScoredCriterion
+from funding.services.grid import WEIGHT_MAX, WEIGHT_MIN, ScoredCriterion
 from portal.forms import PortalForm
 
 
@@ -28,7 +26,13 @@ class CriterionForm(PortalForm):
     label = forms.CharField(label="Libellé", max_length=300)
     description = forms.CharField(label="Ce qui est attendu", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     weight = forms.DecimalField(
-        label="Pondération", min_value=Decimal("0.01"), max_digits=5, decimal_places=2, initial=Decimal("1")
+        label="Pondération (%)",
+        min_value=WEIGHT_MIN,
+        max_value=WEIGHT_MAX,
+        max_digits=5,
+        decimal_places=2,
+        help_text="Critère : sa part de la note (les critères totalisent 100 %). Sous-critère : sa part de son "
+        "critère (les sous-critères d'un critère totalisent 100 %).",
     )
     scale_max = forms.IntegerField(label="Note maximale", min_value=1, max_value=10, initial=4)
     comment_required_below = forms.IntegerField(
@@ -73,10 +77,43 @@ def initial_for_criterion(criterion) -> dict:
     }
 
 
+class GridWeightsForm(PortalForm):
+    """The weights of the whole grid in one form (criterion id → %): the ARS changes, say, 40/60 into 50/50 in one
+    go, and the service checks the totals."""
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        criteria = sorted(criteria, key=lambda c: (c.position, c.code))
+        codes = {criterion.pk: criterion.code for criterion in criteria}
+        initial = kwargs.pop("initial", None) or {f"weight_{c.pk}": c.weight.normalize() for c in criteria}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            share = f"% du critère {codes[criterion.parent_id]}" if criterion.parent_id else "% de la note"
+            self.fields[f"weight_{criterion.pk}"] = forms.DecimalField(
+                label=f"{criterion.code}. {criterion.label} ({share})",
+                min_value=WEIGHT_MIN,
+                max_value=WEIGHT_MAX,
+                max_digits=5,
+                decimal_places=2,
+            )
+
+    def weights(self) -> dict:
+        return {criterion.pk: self.cleaned_data[f"weight_{criterion.pk}"] for criterion in self.criteria}
+
+
 class CommitteeSettingsForm(PortalForm):
-    priority_rule = forms.ChoiceField(label="Priorité ZIP / ZAC / QPV", choices=PriorityRule.choices)
+    priority_rule = forms.ChoiceField(
+        label="Priorité ZIP / ZAC / QPV",
+        choices=PriorityRule.choices,
+        help_text="Proposition du portail : bonus ajouté au score de mérite. Fixée à la première note.",
+    )
     priority_bonus = forms.DecimalField(
-        label="Bonus de priorité (points sur 20)", min_value=0, max_value=20, max_digits=4, decimal_places=2
+        label="Bonus de priorité (points sur 20)",
+        min_value=0,
+        max_value=20,
+        max_digits=4,
+        decimal_places=2,
+        help_text="Proposition du portail : 1 point.",
     )
     disagreement_gap = forms.DecimalField(
         label="Écart signalé entre évaluateurs (points sur 20)",

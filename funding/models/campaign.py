@@ -169,7 +169,8 @@ class Wave(models.Model):
 
 class Criterion(models.Model):
     """A criterion (no parent) or sub-criterion of a campaign's scoring grid. Sub-criteria are scored on
-    0..scale_max; the grid is frozen once the first score is entered."""
+    0..scale_max; the grid is frozen once the first score is entered. The weights are the ARS's (per campaign: each
+    AMI publishes its own grid); seed 000 names the criteria only."""
 
     audit_region_paths = ("campaign__region",)
 
@@ -178,7 +179,14 @@ class Criterion(models.Model):
     code = models.CharField("numéro", max_length=10)
     label = models.CharField("libellé", max_length=300)
     description = models.TextField("ce qui est attendu", blank=True)
-    weight = models.DecimalField("pondération", max_digits=5, decimal_places=2, default=Decimal("1.00"))
+    # In %: a criterion's share of the score, or a sub-criterion's share of its criterion (funding/services/grid.py).
+    weight = models.DecimalField(
+        "pondération (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(100))],
+    )
     position = models.PositiveSmallIntegerField(default=0)
     scale_max = models.PositiveSmallIntegerField("note maximale", default=4)
     level_labels = models.JSONField("libellés des niveaux", default=dict, blank=True)
@@ -193,7 +201,11 @@ class Criterion(models.Model):
         ordering = ["campaign", "position", "code"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "code"], name="criterion_code_unique"),
-            models.CheckConstraint(condition=Q(weight__gt=0), name="criterion_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1, weight__lte=100),
+                name="criterion_weight_bounds",
+                violation_error_message="Une pondération est comprise entre 1 et 100 %.",
+            ),
             models.CheckConstraint(condition=Q(scale_max__gte=1), name="criterion_scale_positive"),
         ]
 

@@ -240,6 +240,7 @@ def minutes_context(meeting: CommitteeMeeting) -> dict:
         "members": meeting.members_present.order_by("last_name", "first_name"),
         "conflicts": conflicts,
         "quota": wave_quota(wave),
+        "criteria": campaign.criteria.filter(parent__isnull=True).order_by("position", "code"),
         "generated_at": timezone.localtime(),
     }
 

@@ -11,8 +11,16 @@ The weighted score (out of 20) of a review is defined once, here:
 
     rounded half-up to the thousandth. A worked example is in docs/decisions.md ("Commission de sélection").
 
-The grid is frozen as soon as a first score row exists for the campaign: criteria can no longer be added, changed
-or removed, so every review is scored against the same grid.
+Weights are the ARS's choice (seed 000 names the criteria, not their weights). They read as percentages: a criterion's
+weight is its share of the score, and the criteria total 100; a sub-criterion's weight is its share of its
+criterion, and the sub-criteria of a criterion total 100. Each weight lies in ``WEIGHT_MIN``..``WEIGHT_MAX``
+(constraint in the database). While the admin edits criterion by criterion the totals may be off for a moment
+(``weight_problems`` lists them on the grid page); ``grid_weights_update`` changes them all at once and refuses a
+total other than 100; no review can be scored on a grid whose totals are off.
+
+The grid is frozen as soon as a first score row exists for the campaign: criteria and weights can no longer be
+added, changed or removed, so every review is scored against the same grid and a stored score never changes. The
+priority rule and bonus, which move the ranking, freeze at the same moment.
 """
 
 from collections import defaultdict
@@ -38,33 +46,73 @@ DEFAULT_LEVELS = {
     "4": "Très satisfaisant",
 }
 
-# The selection criteria of the PACA AMI (seed 000, §3 "Commission de sélection"), with the weights we propose:
-# criterion 1 counts for 40 %, criterion 2 for 60 %; within each, the sub-criteria share by their weights.
+HUNDRED = Decimal(100)
+WEIGHT_MIN = Decimal(1)
+WEIGHT_MAX = Decimal(100)
+
+# The selection criteria of the PACA AMI (seed 000, §3 "Commission de sélection"). Seed 000 gives no weights: the
+# weights below are the PORTAL'S PROPOSAL, loaded with the criteria for the region admin to keep or change
+# (criterion 1 counts for 40 %, criterion 2 for 60 %; the sub-criteria share their criterion in %).
 PACA_GRID = [
     (
         "1",
         "Pertinence du protocole local de coopération sur le territoire",
-        "2",
+        "40",
         [
-            ("1.1", "Au regard du projet de santé de la structure", "2"),
-            ("1.2", "Au regard des patients concernés", "1"),
-            ("1.3", "Au regard des délégués", "1"),
-            ("1.4", "Au regard des délégants", "1"),
+            ("1.1", "Au regard du projet de santé de la structure", "40"),
+            ("1.2", "Au regard des patients concernés", "20"),
+            ("1.3", "Au regard des délégués", "20"),
+            ("1.4", "Au regard des délégants", "20"),
         ],
     ),
     (
         "2",
         "Conditions de réalisation",
-        "3",
+        "60",
         [
-            ("2.1", "Dimensionnement de l'équipe pluriprofessionnelle", "1"),
-            ("2.2", "Modalités de délégation de tâches", "2"),
-            ("2.3", "Modalités de mise en œuvre de la formation", "2"),
-            ("2.4", "Démarche qualité et sécurité des soins", "2"),
-            ("2.5", "Suivi et évaluation", "1"),
+            ("2.1", "Dimensionnement de l'équipe pluriprofessionnelle", "12.5"),
+            ("2.2", "Modalités de délégation de tâches", "25"),
+            ("2.3", "Modalités de mise en œuvre de la formation", "25"),
+            ("2.4", "Démarche qualité et sécurité des soins", "25"),
+            ("2.5", "Suivi et évaluation", "12.5"),
         ],
     ),
 ]
+
+
+def _format_percent(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+def weight_problems(criteria) -> list[str]:
+    """What keeps the grid's weights from totalling 100 (criteria, and sub-criteria within each criterion), in
+    French, in grid order; empty when the weighting is complete. ``criteria``: every Criterion of one campaign."""
+    criteria = sorted(criteria, key=lambda c: (c.position, c.code))
+    tops = [c for c in criteria if not c.parent_id]
+    if not tops:
+        return ["La grille est vide."]
+    problems = []
+    total = sum((top.weight for top in tops), Decimal(0))
+    if total != HUNDRED:
+        problems.append(f"Les critères totalisent {_format_percent(total)} % au lieu de 100 %.")
+    for top in tops:
+        subs = [c for c in criteria if c.parent_id == top.pk]
+        sub_total = sum((sub.weight for sub in subs), Decimal(0))
+        if subs and sub_total != HUNDRED:
+            problems.append(
+                f"Les sous-critères du critère {top.code} totalisent {_format_percent(sub_total)} % au lieu de 100 %."
+            )
+    return problems
+
+
+def is_portal_proposal(criteria) -> bool:
+    """Whether the grid carries exactly the portal's proposed weights of ``PACA_GRID`` (shown as such to the
+    admin, who decides)."""
+    proposed = {code: Decimal(weight) for code, _label, weight, subs in PACA_GRID} | {
+        code: Decimal(weight) for *_top, subs in PACA_GRID for code, _label, weight in subs
+    }
+    current = {criterion.code: criterion.weight for criterion in criteria}
+    return bool(current) and current == proposed
 
 
 @dataclass(frozen=True)
@@ -124,6 +172,16 @@ def weighted_score(values: dict[int, int], criteria) -> Decimal:
 
 def grid_is_frozen(campaign: Campaign) -> bool:
     return Score.objects.filter(criterion__campaign=campaign).exists()
+
+
+def grid_check_scorable(criteria) -> None:
+    """Refuse a first score on a grid whose weights do not total 100 (the weighting the ARS retains is complete
+    before anyone scores, and then frozen)."""
+    problems = weight_problems(criteria)
+    if problems:
+        raise ApplicationError(
+            "La pondération de la grille n'est pas complète : " + " ".join(problems), code="weights_incomplete"
+        )
 
 
 def _check_admin(campaign: Campaign, by) -> None:
@@ -229,6 +287,36 @@ def criterion_delete(*, criterion: Criterion, by) -> None:
 
 
 @transaction.atomic
+def grid_weights_update(*, campaign: Campaign, by, weights: dict[int, Decimal]) -> list[Criterion]:
+    """Set the weights of the whole grid at once (criterion id → weight in %), as the ARS retains them: every
+    criterion of the grid is given, each weight within bounds, the criteria total 100 and so do the sub-criteria of
+    each criterion. Refused once the grid is frozen (a first score exists)."""
+    _check_editable(campaign, by)
+    criteria = list(Criterion.objects.filter(campaign=campaign).order_by("position", "code"))
+    if set(weights) != {criterion.pk for criterion in criteria}:
+        raise ApplicationError("Donnez la pondération de chaque critère et sous-critère de la grille.")
+    errors = {}
+    for criterion in criteria:
+        weight = weights[criterion.pk]
+        if weight is None or not WEIGHT_MIN <= weight <= WEIGHT_MAX:
+            errors[f"weight_{criterion.pk}"] = (
+                f"La pondération du critère {criterion.code} est comprise entre {WEIGHT_MIN} et {WEIGHT_MAX} %."
+            )
+        criterion.weight = weight
+    if errors:
+        raise ValidationError(errors)
+    problems = weight_problems(criteria)
+    if problems:
+        raise ValidationError(problems)
+    changed = []
+    for criterion in criteria:
+        criterion.full_clean()
+        criterion.save(update_fields=["weight"])
+        changed.append(criterion)
+    return changed
+
+
+@transaction.atomic
 def grid_load_paca_model(*, campaign: Campaign, by) -> list[Criterion]:
     """Fill an empty grid with the criteria of the PACA AMI (seed 000), which the admin may then adjust."""
     _check_editable(campaign, by)
@@ -271,12 +359,17 @@ def committee_settings_update(
     min_reviewers: int,
 ) -> Campaign:
     """The committee's rules of a campaign: priority of ZIP/ZAC/QPV territories, disagreement gap, reviewers per
-    dossier. The priority rule changes the ranking: it is fixed once a first decision is recorded."""
+    dossier. The priority rule and bonus move the ranking: like the weights, they freeze with the grid at the first
+    score, so that no computed ranking changes under the committee's eyes."""
     _check_admin(campaign, by)
     campaign = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
     priority_changed = (campaign.priority_rule, campaign.priority_bonus) != (priority_rule, priority_bonus)
-    if priority_changed and Decision.objects.filter(dossier__campaign=campaign).exists():
-        raise ApplicationError("La règle de priorité ne change plus : la commission a déjà rendu des décisions.")
+    if priority_changed and (grid_is_frozen(campaign) or Decision.objects.filter(dossier__campaign=campaign).exists()):
+        raise ApplicationError(
+            "La règle de priorité ne change plus : l'évaluation a commencé (une première note est saisie), le "
+            "classement repose sur la règle en vigueur à ce moment.",
+            code="priority_frozen",
+        )
     if priority_rule not in PriorityRule.values:
         raise ValidationError({"priority_rule": "Règle de priorité inconnue."})
     campaign.priority_rule = priority_rule

@@ -24,7 +24,7 @@ from funding.models import (
     ReviewState,
     Score,
 )
-from funding.services.grid import grid_is_frozen, scored_criteria, weighted_score
+from funding.services.grid import grid_check_scorable, grid_is_frozen, scored_criteria, weighted_score
 from portal.access import get_scope
 from portal.errors import ApplicationError
 from portal.models import User
@@ -179,8 +179,10 @@ def _lock_review(review: Review, by) -> Review:
 def _write_notes(review: Review, notes: dict[int, Note], criteria: list[Criterion]) -> None:
     campaign = review.assignment.dossier.campaign
     if not grid_is_frozen(campaign):
-        # The first score freezes the grid: take the campaign lock the grid services take.
+        # The first score freezes the grid: take the campaign lock the grid services take, and freeze only a grid
+        # whose weights are complete.
         Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
+        grid_check_scorable(criteria)
     scored = {item.criterion.pk: item.criterion for item in scored_criteria(criteria)}
     errors = {}
     for criterion_id, note in notes.items():

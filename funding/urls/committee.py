@@ -14,6 +14,11 @@ urlpatterns = [
         name="committee_grid_model",
     ),
     path(
+        "ars/commission/campagnes/<int:campaign_id>/grille/ponderation/",
+        committee_grid.committee_grid_weights,
+        name="committee_grid_weights",
+    ),
+    path(
         "ars/commission/campagnes/<int:campaign_id>/regles/",
         committee_grid.committee_settings,
         name="committee_settings",

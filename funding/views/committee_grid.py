@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from funding.forms.committee import CommitteeSettingsForm, CriterionForm, initial_for_criterion
+from funding.forms.committee import CommitteeSettingsForm, CriterionForm, GridWeightsForm, initial_for_criterion
 from funding.models import Campaign, Criterion, Dossier, ReviewAssignment, ReviewState
 from funding.services import grid as grid_services
 from funding.services import reviews as review_services
@@ -47,8 +47,14 @@ def _grid_context(campaign: Campaign, **extra) -> dict:
     children = {top.pk: [c for c in criteria if c.parent_id == top.pk] for top in tops}
     scored = {item.criterion.pk: item for item in grid_services.scored_criteria(criteria)}
     frozen = grid_services.grid_is_frozen(campaign)
+    weights_form = extra.pop("weights_form", None)
+    if weights_form is None and criteria and not frozen:
+        weights_form = GridWeightsForm(criteria=criteria)
     return {
         "campaign": campaign,
+        "weight_problems": grid_services.weight_problems(criteria) if criteria else [],
+        "portal_proposal": grid_services.is_portal_proposal(criteria),
+        "weights_form": weights_form,
         "tree": [
             (top, [(child, scored.get(child.pk)) for child in children[top.pk]], scored.get(top.pk)) for top in tops
         ],
@@ -90,6 +96,24 @@ def committee_grid(request, campaign_id):
 
 @role_required(Role.REGION_ADMIN)
 @require_POST
+def committee_grid_weights(request, campaign_id):
+    """The weighting the ARS retains: every weight of the grid at once, totals checked by the service."""
+    campaign = get_campaign_for_admin(request.user, campaign_id)
+    criteria = list(Criterion.objects.filter(campaign=campaign).order_by("position", "code"))
+    form = GridWeightsForm(request.POST, criteria=criteria)
+    if form.is_valid():
+        try:
+            grid_services.grid_weights_update(campaign=campaign, by=request.user, weights=form.weights())
+        except SERVICE_ERRORS as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, "La pondération retenue par l'ARS est enregistrée.")
+            return redirect("funding:committee_grid", campaign_id=campaign.pk)
+    return render(request, "funding/committee/grid.html", _grid_context(campaign, weights_form=form), status=400)
+
+
+@role_required(Role.REGION_ADMIN)
+@require_POST
 def committee_grid_model(request, campaign_id):
     campaign = get_campaign_for_admin(request.user, campaign_id)
     try:
@@ -97,7 +121,11 @@ def committee_grid_model(request, campaign_id):
     except SERVICE_ERRORS as error:
         messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
     else:
-        messages.success(request, "La grille de l'AMI (critères 1 et 2 et leurs sous-critères) est chargée.")
+        messages.success(
+            request,
+            "Les critères de l'AMI (1 et 2 et leurs sous-critères) sont chargés, avec la pondération que propose le "
+            "portail : gardez-la ou changez-la.",
+        )
     return redirect("funding:committee_grid", campaign_id=campaign.pk)
 
 

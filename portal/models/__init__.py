@@ -1,3 +1,4 @@
+from portal.models.federation import FederatedLoginEvent
 from portal.models.invitation import Invitation
 from portal.models.membership import RegionMembership, StructureMembership
 from portal.models.region import Region
@@ -7,6 +8,7 @@ from portal.models.user import Profession, Professional, User
 
 __all__ = [
     "ApiToken",
+    "FederatedLoginEvent",
     "Invitation",
     "Profession",
     "Professional",

@@ -10,16 +10,27 @@ tableau de reporting as the ARS hands it out (seed 003: a title block, two heade
 ``protocols.imports.tableau``), whose lines are mapped onto the portal's columns. A workbook of several sheets (the
 ARS's export has one per structure) is read from the sheet whose title block carries the structure's FINESS, else
 from its first sheet.
+
+Nothing is read past the bounds of ``protocols.imports.bounds``: they raise ``BoundsExceeded`` (not an
+``UnreadableFile``: the import marks its batch failed, the upload form refuses the file).
 """
 
 import csv
 import io
 import itertools
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from protocols.imports import tableau
+from protocols.imports.bounds import (
+    UPLOAD_SCAN_BYTES,
+    csv_line_too_long,
+    csv_too_many_columns,
+    import_limits,
+    scan_xlsx,
+)
 from protocols.imports.columns import HEADERS, normalize_header
 from protocols.imports.xlsx import XlsxFormatError, open_fast
 
@@ -27,6 +38,7 @@ XLSX_MAGIC = b"PK\x03\x04"
 PORTAL, TABLEAU = "portail", "tableau"
 _PORTAL_HEADERS = frozenset(HEADERS)
 SNIFFED_LINES = 50
+READ_CHUNK = 1024 * 1024
 
 
 class UnreadableFile(Exception):
@@ -115,15 +127,33 @@ def _csv_has_value(cells) -> bool:
     return any(cell.strip() for cell in cells)
 
 
-def _open_csv(text: str) -> Table:
+def _bounded_lines(text: str, max_length: int) -> Iterator[str]:
+    """The physical lines of ``text`` (``\r\n``, ``\n`` or a lone ``\r``), each within ``max_length`` characters."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > max_length and len(line.rstrip("\r\n")) > max_length:
+            raise csv_line_too_long(number, max_length)
+        yield line
+
+
+def _csv_records(text: str) -> Iterator[list[str]]:
+    """The records of a CSV text, within the bounds (``BoundsExceeded``); ``csv.Error`` on a malformed one."""
+    limits = import_limits()
     first_line, _, rest = text.partition("\n")
     following = "\n".join(rest[:65536].split("\n", SNIFFED_LINES)[:SNIFFED_LINES])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first_line, following))
+    reader = csv.reader(_bounded_lines(text, limits.max_csv_line), delimiter=sniff_delimiter(first_line, following))
+    for cells in reader:
+        if len(cells) > limits.max_columns:
+            raise csv_too_many_columns(reader.line_num, len(cells), limits.max_columns)
+        yield cells
+
+
+def _open_csv(text: str) -> Table:
+    records = _csv_records(text)
 
     def rows():
         line = 0
         try:
-            for cells in reader:
+            for cells in records:
                 line += 1
                 yield line, cells
         except csv.Error as error:
@@ -170,6 +200,58 @@ def check_archive_sizes(archive: zipfile.ZipFile) -> None:
             "Ce classeur XLSX a été refusé : une fois décompressé, il dépasserait "
             f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} Mo. Enregistrez-le en CSV ou découpez-le."
         )
+
+
+def check_upload_bounds(handle) -> None:
+    """At upload, before anything is stored: an XLSX's archive directory, the real size of each of its parts and the
+    cells within the first ``UPLOAD_SCAN_BYTES`` of each; a CSV's line lengths (in bytes, which are never fewer than
+    its characters) and, within the same budget, its columns. Raises ``BoundsExceeded`` or ``UnreadableFile``; a
+    damaged file passes (the import reports it), and what lies past the budget is checked by the import's reader.
+    """
+    limits = import_limits()
+    handle.seek(0)
+    try:
+        if is_xlsx(handle.read(len(XLSX_MAGIC))):
+            try:
+                archive = zipfile.ZipFile(handle)
+            except zipfile.BadZipFile:
+                return
+            check_archive_sizes(archive)
+            try:
+                scan_xlsx(archive, limits, cells_within=UPLOAD_SCAN_BYTES)
+            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
+                return  # damaged, encrypted or an unknown compression: the import says so
+        else:
+            handle.seek(0)
+            _check_csv_upload(handle, limits)
+    finally:
+        handle.seek(0)
+
+
+_LINE_BREAKS = re.compile(rb"\r\n?|\n")
+
+
+def _check_csv_upload(handle, limits) -> None:
+    head = bytearray()
+    line, length = 1, 0  # the current line's number and its bytes so far
+    while chunk := handle.read(READ_CHUNK):
+        if len(head) < UPLOAD_SCAN_BYTES:
+            head += chunk
+        pieces = _LINE_BREAKS.split(chunk)  # a \r\n cut between two reads counts one line too many: harmless
+        for index, piece in enumerate(pieces):
+            length = (length if index == 0 else 0) + len(piece)
+            if length > limits.max_csv_line:
+                raise csv_line_too_long(line + index, limits.max_csv_line)
+        line += len(pieces) - 1
+    text = decode_text(bytes(head))
+    cut = max(text.rfind("\n"), text.rfind("\r"))
+    if len(head) >= UPLOAD_SCAN_BYTES and cut > 0:
+        text = text[:cut]  # whole lines only
+    try:
+        for _ in _csv_records(text):
+            pass
+    except csv.Error:
+        return  # a malformed CSV is the import's to report, line by line
 
 
 def _open_xlsx(content: bytes, finess: str = "") -> Table:
@@ -219,6 +301,8 @@ def _open_xlsx_with_openpyxl(content: bytes, finess: str = "") -> Table:
     """The slower, more tolerant reader, for workbooks the fast one does not understand."""
     from openpyxl import load_workbook
 
+    # openpyxl pads rows up to the sheet's declared dimension and far cells: every part is checked first, whole.
+    scan_xlsx(zipfile.ZipFile(io.BytesIO(content)))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds (zipfile, KeyError, XML errors) on a damaged file

@@ -5,6 +5,10 @@ XML with the standard library's C parser reads ten times that. It reads any work
 ARS exports has one per structure) and understands what spreadsheet tools write for a table of values: shared and
 inline strings, numbers, booleans, and date cells (by their number format, in the 1900 or 1904 date system).
 Anything it does not understand raises ``XlsxFormatError`` and the caller falls back to openpyxl.
+
+It trusts nothing the file declares (``protocols.imports.bounds``): every part is read with a bounded read, every
+row and cell reference is checked before a row is padded, a row holds at most ``IMPORT_MAX_COLUMNS`` cells, and a
+sheet's real XML at most ``IMPORT_MAX_PART_BYTES``; past a bound it raises ``BoundsExceeded``.
 """
 
 import datetime
@@ -13,6 +17,19 @@ import re
 import zipfile
 from collections.abc import Iterator
 from xml.etree.ElementTree import ParseError, fromstring
+
+from protocols.imports.bounds import (
+    MAX_ROW_XML_BYTES,
+    ImportLimits,
+    check_dimension,
+    check_reference,
+    check_row_number,
+    import_limits,
+    part_too_large,
+    read_part,
+    row_too_large,
+    too_many_cells,
+)
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 DOC_RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -35,14 +52,13 @@ _columns: dict[str, int] = {}
 
 
 def _column_index(reference: str) -> int:
-    """``"C12"`` → 2 (cached per column letters: a sheet has few columns and many cells)."""
+    """``"C12"`` → 2 (cached per column letters: a sheet has few columns and many cells). A reference past column
+    XFD or row 1,048,576 raises ``BoundsExceeded``, before anything is padded."""
     letters = reference.rstrip(DIGITS)
     index = _columns.get(letters)
-    if index is None:
-        index = 0
-        for letter in letters:
-            index = index * 26 + ord(letter) - 64
-        index = _columns[letters] = index - 1
+    if index is None or len(reference) - len(letters) > 6:  # 7 digits: check the row against 1,048,576
+        index = check_reference(reference)[0] - 1  # only valid letters (at most XFD) enter the cache
+        _columns[letters] = index
     return index
 
 
@@ -56,8 +72,9 @@ def _text(element) -> str:
 
 
 class FastXlsx:
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, archive: zipfile.ZipFile, limits: ImportLimits | None = None):
         self.archive = archive
+        self.limits = limits or import_limits()
         self.sheet_paths, self.epoch = self._sheets()
         self.sheet_path = self.sheet_paths[0]
         self.strings = self._shared_strings()
@@ -65,7 +82,7 @@ class FastXlsx:
 
     def _xml(self, path):
         try:
-            return fromstring(self.archive.read(path))
+            return fromstring(read_part(self.archive, path, self.limits.max_part_bytes))
         except KeyError:
             return None
 
@@ -139,11 +156,11 @@ class FastXlsx:
         return raw  # "str" (a formula's text), "e" (an error such as #N/A)
 
     def max_row(self, sheet_path: str | None = None) -> int:
-        """The sheet's declared dimension (for the progress bar only)."""
+        """The sheet's declared dimension, checked against the sheet's limits (used for the progress bar only)."""
         with self.archive.open(sheet_path or self.sheet_path) as handle:
             head = handle.read(2048).decode("utf-8", "ignore")
-        match = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
-        return int(match.group(1)) if match else 0
+        match = re.search(r"""<(?:\w+:)?dimension\s+ref=["']([^"']*)["']""", head)
+        return check_dimension(match.group(1)) if match else 0
 
     def rows(self, sheet_path: str | None = None) -> Iterator[tuple[int, list]]:
         """(line, values) of every row present in the sheet (the first one by default); raises XlsxFormatError on a
@@ -153,11 +170,17 @@ class FastXlsx:
         root tag (so namespaces resolve): twice as fast as an event per element, in bounded memory.
         """
         line = 0
+        path = sheet_path or self.sheet_path
+        limit = self.limits.max_part_bytes
+        size = 0  # the real bytes inflated so far, whatever the archive declares
         try:
-            with self.archive.open(sheet_path or self.sheet_path) as handle:
+            with self.archive.open(path) as handle:
                 head = b""
                 while True:
                     block = handle.read(BLOCK_SIZE)
+                    size += len(block)
+                    if size > limit:
+                        raise part_too_large(path, limit)
                     head += block
                     root = ROOT_TAG.search(head)
                     data = SHEET_DATA.search(head, root.end()) if root else None
@@ -182,21 +205,32 @@ class FastXlsx:
                     if chunk.strip():
                         for row in fromstring(opening + chunk + closing):
                             line = int(row.get("r") or line + 1)
-                            yield line, self._row_values(row)
+                            check_row_number(line)
+                            yield line, self._row_values(row, line)
                     if finished >= 0:
                         return
+                    if len(rest) > MAX_ROW_XML_BYTES:  # a row that never ends: refused before it is parsed
+                        raise row_too_large(line + 1)
                     block = handle.read(BLOCK_SIZE)
+                    size += len(block)
+                    if size > limit:
+                        raise part_too_large(path, limit)
                     if not block:
                         raise XlsxFormatError("the sheet is truncated")
                     buffer = rest + block
         except (KeyError, ValueError, IndexError, AttributeError, ParseError) as error:
             raise XlsxFormatError(f"ligne {line + 1} : {error}") from error
 
-    def _row_values(self, row) -> list:
+    def _row_values(self, row, line: int) -> list:
+        limit = self.limits.max_columns
+        if len(row) > limit:
+            raise too_many_cells(line, limit)
         values: list = []
         for cell in row:
             reference = cell.get("r")
             position = _column_index(reference) if reference else len(values)
+            if position >= limit:  # checked before padding: a far cell never allocates the cells before it
+                raise too_many_cells(line, limit)
             if position >= len(values):
                 values.extend([None] * (position - len(values) + 1))
             values[position] = self._value(cell)

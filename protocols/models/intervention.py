@@ -151,6 +151,9 @@ class ImportBatch(BackgroundJob):
     # The ARS's layout: the « Période concernée » the sheet declares (its lines must fall within it).
     declared_from = models.DateField("période concernée : du", null=True, blank=True)
     declared_to = models.DateField("période concernée : au", null=True, blank=True)
+    # Deliveries of the Celery task, counted before any work in their own transaction: a worker killed mid-import
+    # (memory, kill) still counts, and past IMPORT_MAX_ATTEMPTS the batch is failed instead of being run again.
+    attempts = models.PositiveSmallIntegerField("tentatives d'import", default=0)
 
     objects = ImportBatchQuerySet.as_manager()
 

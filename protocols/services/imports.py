@@ -10,6 +10,9 @@
   title block's FINESS must be the structure's, its lines fall within its « Période concernée », and each line's
   episode is derived: ``protocols.imports.episodes``).
 - Small files are imported during the request; larger ones by a Celery task, whose progress the batch page polls.
+- A file past the bounds of ``protocols.imports.bounds`` (a cell past XFD, a sheet too large once inflated, too many
+  cells in a row, a CSV line too long…) is refused at upload as a form error; past what the upload checks, the
+  import's reader refuses it and the batch is marked failed with the same message.
 
 Imports run one at a time per structure (the structure row is locked while writing), so counts are exact.
 """
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from portal.access import get_scope
@@ -30,8 +34,9 @@ from portal.errors import ApplicationError
 from portal.jobs import JobStatus, job_send, job_send_on_commit, jobs_resend_unsent
 from portal.models import Structure, User
 from portal.roles import Role
+from protocols.imports.bounds import BoundsExceeded
 from protocols.imports.episodes import assign_episodes
-from protocols.imports.reading import Table, UnreadableFile, is_xlsx, open_table
+from protocols.imports.reading import Table, UnreadableFile, check_upload_bounds, is_xlsx, open_table
 from protocols.imports.validation import ParsedRow, RowChecker, RowError
 from protocols.models import ImportBatch, Intervention, InterventionSource
 from protocols.services.interventions import notify_eligibility_inputs
@@ -78,6 +83,10 @@ def check_import_file(uploaded) -> None:
             "Ce fichier n'est ni un CSV ni un classeur XLSX (son contenu a été vérifié, pas seulement son nom).",
             field="file",
         )
+    try:
+        check_upload_bounds(uploaded)
+    except (BoundsExceeded, UnreadableFile) as error:
+        raise ApplicationError(str(error), field="file") from error
 
 
 def import_batch_create(*, structure: Structure, uploaded, by: User) -> ImportBatch:
@@ -130,9 +139,43 @@ def _finish_already_imported(batch: ImportBatch) -> None:
     batch.save(update_fields=["outcome", "status", "started_at", "finished_at"])
 
 
+def import_max_attempts() -> int:
+    return settings.IMPORT_MAX_ATTEMPTS
+
+
+def interrupted_message(attempts: int) -> str:
+    return (
+        f"L'import a été interrompu {attempts} fois avant de finir (le fichier demande sans doute plus de mémoire ou "
+        "de temps que le serveur ne lui en accorde) : il a été abandonné et rien n'a été enregistré. Découpez le "
+        "fichier (par exemple par trimestre) et importez chaque partie ; si cela se reproduit, contactez l'ARS."
+    )
+
+
+def import_batch_attempt(*, batch_id: int) -> bool:
+    """Count one delivery of the batch's task; False once the batch has had its ``IMPORT_MAX_ATTEMPTS`` runs (it is
+    then marked failed, with a message for the coordinator, and must not run again).
+
+    Called by the task before any work, outside any transaction: the count is committed at once, so a worker that
+    dies during the import (killed for its memory, or otherwise) cannot roll it back. The ``UPDATE … attempts + 1``
+    is atomic: two deliveries of the same message count twice."""
+    ImportBatch.objects.filter(pk=batch_id).update(attempts=F("attempts") + 1)
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return False
+    finished_or_failed = batch.outcome != ImportBatch.Outcome.PENDING or batch.status == JobStatus.FAILED
+    if finished_or_failed or batch.attempts <= import_max_attempts():
+        return True  # a finished batch is only finished off by ``import_batch_run``
+    logger.error("Import %s abandoned after %s interrupted runs", batch.pk, batch.attempts - 1)
+    batch.mark_failed(interrupted_message(batch.attempts - 1))
+    return False
+
+
 def import_batch_run(*, batch_id: int) -> ImportBatch:
-    """Check every row of the batch's file, then write them all or nothing. Safe to call again (idempotent)."""
+    """Check every row of the batch's file, then write them all or nothing. Safe to call again (idempotent); a
+    failed batch is left as it is."""
     batch = ImportBatch.objects.select_related("structure").get(pk=batch_id)
+    if batch.status == JobStatus.FAILED:
+        return batch
     if batch.outcome != ImportBatch.Outcome.PENDING:
         if not batch.is_finished:  # written, then the worker died before saying so: finish the job, nothing else
             batch.mark_done()
@@ -157,6 +200,8 @@ def _run(batch: ImportBatch) -> ImportBatch:
         table = open_table(content, finess=batch.structure.finess)
     except UnreadableFile as error:
         return _reject(batch, [RowError(1, "", "", str(error))], rows_read=0)
+    except BoundsExceeded as error:
+        return _refuse_out_of_bounds(batch, str(error), rows_read=0)
     sheet = table.sheet
     if sheet is not None and (problem := sheet.finess_problem(batch.structure)):
         return _reject(batch, [problem], rows_read=0)
@@ -182,6 +227,8 @@ def _run(batch: ImportBatch) -> ImportBatch:
                 batch.advance(min(read, batch.total or read))
     except UnreadableFile as error:
         errors.append(RowError(read + 2, "", "", str(error)))
+    except BoundsExceeded as error:
+        return _refuse_out_of_bounds(batch, str(error), rows_read=read)
     if sheet is not None:
         errors.extend(sheet.problems)
         errors.extend(filter(None, (sheet.outside_period(line, day) for line, day in dated)))
@@ -246,6 +293,14 @@ def _reject(batch: ImportBatch, errors: list[RowError], *, rows_read: int) -> Im
     batch.total = rows_read
     batch.save(update_fields=["outcome", "rows_read", "error_count", "errors", "total"])
     batch.mark_done()
+    return batch
+
+
+def _refuse_out_of_bounds(batch: ImportBatch, message: str, *, rows_read: int) -> ImportBatch:
+    """A file past a bound (``protocols.imports.bounds``): the batch is refused and failed, its message shown on the
+    import page (``job.error``) and in the error report; nothing was written."""
+    _reject(batch, [RowError(1, "", "", message)], rows_read=rows_read)
+    batch.mark_failed(message)
     return batch
 
 

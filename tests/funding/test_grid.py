@@ -22,8 +22,8 @@ def _values(world, notes):
 
 
 def test_worked_example_of_the_decisions_page():
-    """docs/decisions.md: criterion 1 (weight 2) at 3.75/5 of its sub-weights, criterion 2 (weight 3) at 5.5/8:
-    20 × (2 × 0.75 + 3 × 0.6875) / 5 = 14.25."""
+    """docs/decisions.md: criterion 1 (40 %) at 0.75 of its sub-weights, criterion 2 (60 %) at 0.6875:
+    20 × (0.40 × 0.75 + 0.60 × 0.6875) = 14.25."""
     world = committee_world()
     criteria = list(Criterion.objects.filter(campaign=world.campaign))
     assert grid_services.weighted_score(_values(world, WORKED_EXAMPLE), criteria) == Decimal("14.250")
@@ -81,7 +81,12 @@ def test_the_paca_grid_of_seed_000():
     ]
     scored = grid_services.scored_criteria(criteria.values())
     assert len(scored) == 9
-    assert sum(item.effective_weight for item in scored) == Decimal("5")
+    assert sum(item.effective_weight for item in scored) == Decimal("100")
+    assert [item.percent for item in scored] == [
+        Decimal(p) for p in ("16", "8", "8", "8", "7.5", "15", "15", "15", "7.5")
+    ]
+    assert grid_services.weight_problems(criteria.values()) == []
+    assert grid_services.is_portal_proposal(criteria.values())
     assert criteria["1.1"].level_labels["4"] == "Très satisfaisant"
     with pytest.raises(ApplicationError, match="déjà des critères"):
         grid_services.grid_load_paca_model(campaign=world.campaign, by=world.admin)
@@ -112,7 +117,7 @@ def test_grid_is_editable_until_the_first_score_then_frozen():
     with pytest.raises(ApplicationError, match="figée"):
         grid_services.criterion_delete(criterion=criteria["1"], by=world.admin)
     criteria["1.1"].refresh_from_db()
-    assert criteria["1.1"].weight == Decimal("2")
+    assert criteria["1.1"].weight == Decimal("40")
 
 
 def test_grid_rules_of_structure_and_levels():
@@ -149,7 +154,7 @@ def test_only_the_region_admin_edits_the_grid():
             grid_services.criterion_create(campaign=world.campaign, by=user, code="9", label="x", weight=1)
 
 
-def test_priority_rule_is_fixed_once_a_decision_exists():
+def test_priority_rule_is_fixed_once_a_decision_exists_even_without_scores():
     world = committee_world()
     grid_services.committee_settings_update(
         campaign=world.campaign,

@@ -1,6 +1,7 @@
 """The command-line tools call the same services: compute_funding, export_statements, generate_load."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -92,6 +93,54 @@ def test_generate_load_builds_a_region_with_realistic_exclusions_and_can_run_aga
     assert {d.year for d in eligibility.values_list("performed_on", flat=True)} == {2025}
     call_command("compute_funding", region="PACA", period="2025-H1", stdout=io.StringIO())
     assert Statement.objects.filter(grant__structure__region=region).count() == 3
+
+
+def test_generate_load_removes_its_previous_load_whatever_other_benchmarks_added(transactional_db):
+    """The dashboards bench gives a synthetic structure a coordinator, the funding bench issues statements, the
+    reports bench opens reports…: a second run still removes every synthetic row (and only those)."""
+    from portal.models import Structure, StructureMembership, User
+    from protocols.models import Declaration, ImportBatch, TeamMembership, Training
+    from reporting.models import BiannualReport
+    from tests.portal.factories import coordinator_of
+    from tests.protocols.factories import DeclarationFactory, ImportBatchFactory, InterventionFactory
+    from tests.reporting.factories import BiannualReportFactory
+
+    region = RegionFactory(code="PACA")
+    out = io.StringIO()
+    call_command("generate_load", region="PACA", grants=2, interventions=200, stdout=out)
+    call_command("compute_funding", region="PACA", period="2025-H1", issue=True, stdout=io.StringIO())
+    structure = Structure.objects.filter(region=region).order_by("pk").first()
+    coordinator = coordinator_of(structure)
+    grant = structure.grants.get()
+    BiannualReportFactory(grant=grant)
+    DeclarationFactory(protocol=grant.protocol)
+    ImportBatchFactory(structure=structure, requested_by=coordinator)
+    membership = TeamMembership.objects.filter(protocol=grant.protocol).order_by("pk").first()
+    Training.objects.create(
+        membership=membership,
+        hours=10,
+        organisation="x",
+        completed_on=datetime.date(2025, 1, 1),
+        certificate_sha256="a" * 64,
+    )
+    InterventionFactory(
+        protocol=grant.protocol, structure=structure, delegate=membership.professional, recorded_by=coordinator
+    )
+    assert Statement.objects.filter(grant=grant, status=StatementStatus.ISSUED).exists()
+
+    call_command("generate_load", region="PACA", grants=1, interventions=50, stdout=out)
+    call_command("generate_load", region="PACA", grants=1, interventions=50, stdout=out)  # and again
+
+    assert "charge précédente supprimée : 2 subventions" in out.getvalue()
+    assert Structure.objects.filter(region=region).count() == 1
+    assert Intervention.objects.filter(structure__region=region).count() == 50
+    assert not StructureMembership.objects.filter(user=coordinator).exists()
+    assert User.objects.filter(pk=coordinator.pk).exists()  # not the load's: it stays, without the membership
+    assert not BiannualReport.objects.exists()
+    assert not Declaration.objects.exists() and not ImportBatch.objects.exists()
+    assert not Statement.objects.exists()
+    call_command("compute_funding", region="PACA", period="2025-H1", stdout=io.StringIO())
+    assert Statement.objects.filter(grant__structure__region=region).count() == 1
 
 
 def test_generate_load_fills_several_regions_for_the_national_view(transactional_db):

@@ -14,6 +14,8 @@ from tests.tenant import FOREIGN_MARKER
 
 ORDER = 0
 PUBLIC_ROUTES = {"portal:accessibility", "portal:legal"}
+# The ProConnect / PSC redirect URI: its argument names a provider, not an object (tests/oidc covers it).
+UNSCOPED_ROUTES = {"federation_callback"}
 
 
 def build(world):

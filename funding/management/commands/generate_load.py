@@ -4,11 +4,11 @@ figures for each), which gives the national view several regions to compare.
 
 Builds, in bulk: one campaign, ``--grants`` structures each with a local protocol (themes in turn), a selected
 dossier and a grant (€25 within €7,000 a year), one delegant and three delegates per structure, in the protocol's
-team from 1 January; then ``--interventions``
-interventions spread over the year (``INSERT … SELECT generate_series``) and their eligibility rows, with
-realistic exclusions (about 12 %: duplicates, training not done, suspensions, team changes, future dates).
-A previous load of the same region (grant references ``LOAD-<region>-…``) is removed first, so the command can be
-run again. Nothing here is business logic: it only fills tables as the interventions area would have.
+team from 1 January; then ``--interventions`` interventions spread over the year (``INSERT … SELECT
+generate_series``) and their eligibility rows, with realistic exclusions (about 12 %: duplicates, training not done,
+suspensions, team changes, future dates). A previous load of the same region is removed first, with whatever other
+benchmarks attached to it since (memberships, reports, imports, issued statements…), so the command can be run again
+at any time. Nothing here is business logic: it only fills tables as the interventions area would have.
 """
 
 import datetime
@@ -16,7 +16,7 @@ import time
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from funding.models import (
@@ -25,12 +25,6 @@ from funding.models import (
     DossierState,
     Grant,
     InterventionEligibility,
-    PaidIntervention,
-    PaidTotal,
-    Payment,
-    Statement,
-    StatementItem,
-    StatementLine,
     Wave,
 )
 from portal.models import Professional, Region, Structure, User
@@ -47,6 +41,9 @@ EXCLUSIONS = [
     ("delegue_hors_equipe", 10),
     ("date_future", 5),
 ]
+
+
+STRUCTURE_NAME = "MSP de charge "
 
 
 def _prefix(region) -> str:
@@ -95,37 +92,49 @@ class Command(BaseCommand):
 
 
 def remove_load(region) -> int:
-    grants = Grant.objects.filter(reference__startswith=_prefix(region))
-    grant_ids = list(grants.values_list("pk", flat=True))
-    if not grant_ids:
-        return 0
-    structures = list(grants.values_list("structure_id", flat=True))
+    """Remove the previous load of ``region`` and everything that refers to it, whatever added it (another
+    benchmark's memberships, reports, imports, issued statements…): the load is found by its own marks (structure
+    names, the e-mail domain, the campaign title), and every row that points to it is found through the models'
+    relations, children first. Returns the number of synthetic grants removed."""
+    domain = f"@{region.code.lower()}.charge.invalid"
+    removed = Grant.objects.filter(reference__startswith=_prefix(region)).count()
     # The synthetic dossiers were "selected": the database refuses to delete submitted dossiers unless told,
     # for this transaction only, that this is the benchmark load being removed.
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL portal.removing_synthetic_load = 'on'")
-    statements = Statement.objects.filter(grant_id__in=grant_ids)
-    PaidIntervention.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
-    PaidTotal.objects.filter(grant_id__in=grant_ids)._raw_delete(connection.alias)
-    StatementItem.objects.filter(statement__in=statements)._raw_delete(connection.alias)
-    StatementLine.objects.filter(statement__in=statements)._raw_delete(connection.alias)
-    Payment.objects.filter(statement__in=statements).delete()
-    statements._raw_delete(connection.alias)
-    TeamMembership.objects.filter(protocol__structure_id__in=structures)._raw_delete(connection.alias)
-    InterventionEligibility.objects.filter(intervention__structure_id__in=structures)._raw_delete(connection.alias)
-    Intervention.objects.filter(structure_id__in=structures)._raw_delete(connection.alias)
-    dossiers = list(grants.values_list("dossier_id", flat=True))
-    grants._raw_delete(connection.alias)
-    Dossier.objects.filter(pk__in=dossiers)._raw_delete(connection.alias)
-    Protocol.objects.filter(structure_id__in=structures)._raw_delete(connection.alias)
-    Structure.objects.filter(pk__in=structures)._raw_delete(connection.alias)
-    Professional.objects.filter(user__email__endswith=f"@{region.code.lower()}.charge.invalid")._raw_delete(
-        connection.alias
-    )
-    Wave.objects.filter(campaign__title=_campaign_title(region))._raw_delete(connection.alias)
-    Campaign.objects.filter(title=_campaign_title(region))._raw_delete(connection.alias)
-    User.objects.filter(email__endswith=f"@{region.code.lower()}.charge.invalid")._raw_delete(connection.alias)
-    return len(grant_ids)
+    for queryset in (
+        Structure.objects.filter(region=region, name__startswith=STRUCTURE_NAME),
+        Campaign.objects.filter(region=region, title=_campaign_title(region)),
+        Professional.objects.filter(user__email__endswith=domain),
+        User.objects.filter(email__endswith=domain),
+    ):
+        _purge(queryset)
+    return removed
+
+
+def _purge(queryset, path: tuple = ()) -> None:
+    """Delete the rows of ``queryset`` after every row that refers to them (``SET_NULL`` references are cleared
+    instead), in bulk SQL: no signals, no history entries, no row loaded into Python. References that the database
+    does not enforce (``db_constraint=False``: the historical copies) are left as they are."""
+    model = queryset.model
+    path = (*path, model)
+    for relation in model._meta._get_fields(forward=False, reverse=True, include_hidden=True):
+        field = relation.field
+        if relation.many_to_many or not field.concrete or not getattr(field, "db_constraint", False):
+            continue  # a many-to-many is removed through its own table, whose foreign keys come up here too
+        related = relation.related_model
+        if related._meta.proxy or not related._meta.managed:
+            continue
+        children = related._base_manager.filter(**{f"{field.name}__in": queryset.values(field.target_field.attname)})
+        if not children.exists():  # most relations are empty: one cheap look instead of a tree of deletes
+            continue
+        if relation.on_delete is models.SET_NULL:
+            children.update(**{field.name: None})
+        elif related in path:  # a cycle (a model pointing to itself): its rows go with the others, no deeper
+            children._raw_delete(connection.alias)
+        else:
+            _purge(children, path)
+    queryset._raw_delete(connection.alias)
 
 
 def _campaign_title(region) -> str:
@@ -151,7 +160,7 @@ def create_grants(region, count: int, year: int) -> list[dict]:
     structures = Structure.objects.bulk_create(
         Structure(
             kind="MSP",
-            name=f"MSP de charge {index:04d}",
+            name=f"{STRUCTURE_NAME}{index:04d}",
             finess=f"{base + index:09d}"[-9:],
             siret="",
             commune="Marseille",

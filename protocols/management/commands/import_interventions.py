@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.errors import ApplicationError
 from portal.models import Structure, StructureMembership, User
 from portal.roles import Role
 from portal.validators import normalize_identifier
@@ -29,7 +30,12 @@ class Command(BaseCommand):
         if structure is None:
             raise CommandError(f"Aucune structure n'a le FINESS {options['structure']}.")
         by = self._coordinator(structure, options.get("by"))
-        batch = import_batch_create_from_bytes(structure=structure, content=path.read_bytes(), name=path.name, by=by)
+        try:
+            batch = import_batch_create_from_bytes(
+                structure=structure, content=path.read_bytes(), name=path.name, by=by
+            )
+        except ApplicationError as error:  # refused before anything is stored (bounds, not a CSV nor an XLSX…)
+            raise CommandError(error.message) from error
         batch = import_batch_run(batch_id=batch.pk)
         if batch.outcome == ImportBatch.Outcome.ALREADY_IMPORTED:
             self.stdout.write("Ce fichier a déjà été importé pour cette structure : rien n'a été ajouté.")
