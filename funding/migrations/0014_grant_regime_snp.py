@@ -9,9 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0011_grant_counting_unit'),
+        ('funding', '0013_criterion_weight_bounds'),
         ('portal', '0004_national_role'),
-        ('protocols', '0010_national_protocol_forfait'),
+        ('protocols', '0011_national_protocol_forfait'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

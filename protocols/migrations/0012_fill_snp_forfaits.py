@@ -11,7 +11,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("protocols", "0010_national_protocol_forfait"),
+        ("protocols", "0011_national_protocol_forfait"),
     ]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('protocols', '0009_import_batch_layout'),
+        ('protocols', '0010_import_batch_attempts'),
     ]
 
     operations = [
