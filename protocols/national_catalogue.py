@@ -134,7 +134,7 @@ PROTOCOLS = [
 
 # The forfait of the Assurance maladie for the two SNP protocols seed 003 sets out for CPTS and MSP/CDS: "25 Euros
 # par patient y compris la revoyure du délégant (MG) dans les 24h", no cap stated. Kept apart from ``PROTOCOLS``:
-# migration 0004's historical model has no forfait fields (``fill_forfaits``, migration 0012_fill_snp_forfaits, sets them).
+# migration 0004's historical model has no forfait fields (``fill_forfaits``, in 0012_fill_snp_forfaits, sets them).
 FORFAITS = {
     "SNP-POLLAKIURIE": (Decimal("25.00"), "patient"),
     "SNP-ODYNOPHAGIE": (Decimal("25.00"), "patient"),
