@@ -199,6 +199,7 @@ class GrantFactory(factory.django.DjangoModelFactory):
             protocol=factory.SubFactory(
                 ProtocolFactory,
                 structure=factory.SelfAttribute("..structure"),
+                code=factory.Sequence(lambda n: f"SNP-LIGNE-{n}"),
                 national=True,
                 declared=True,
                 national_protocol__forfait_amount=Decimal("25.00"),

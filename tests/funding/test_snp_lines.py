@@ -212,7 +212,7 @@ def test_an_snp_line_page_has_no_cap_and_names_its_payer(client):
     page = client.get(reverse("funding:grant_detail", kwargs={"grant_id": line.pk}))
     text = page.content.decode()
     assert page.status_code == 200 and f"Forfait SNP {line.reference}" in text
-    assert "Sans plafond" in text and "CPAM des Bouches-du-Rhône" in text and "par patient" in text
+    assert "Sans plafond" in text and "CPAM des Bouches-du-Rhône" in text and "Par patient" in text
     assert "Dossier" not in text
 
 
