@@ -7,6 +7,11 @@ class FundingConfig(AppConfig):
 
     def ready(self):
         from funding import receivers
+        from funding.models.committee import reviewer_assignments
+        from portal.access import register_reviewer_assignments
+
+        # Committee members reach the dossiers assigned to them (conflicts excluded), through every scoped queryset.
+        register_reviewer_assignments(reviewer_assignments)
         from funding.locks import issued_statement_covers
         from portal import navigation
         from portal.roles import AGENCY_ROLES, Role

@@ -104,6 +104,16 @@ def forget_scope(user) -> None:
 
 NOTHING = Q(pk__in=[])
 
+# The review assignments through which committee members reach dossiers. The funding app registers the function at
+# start-up (``portal`` may not import ``funding``): ``function(user_id, region_ids)`` returns the user's assignments
+# in those regions on which he declared no conflict of interest, as a ``ReviewAssignment`` queryset.
+_reviewer_assignments = None
+
+
+def register_reviewer_assignments(function) -> None:
+    global _reviewer_assignments
+    _reviewer_assignments = function
+
 
 class ScopedQuerySet(models.QuerySet):
     """Base of every QuerySet users reach. Subclasses say where the region and the structure are.
@@ -111,6 +121,12 @@ class ScopedQuerySet(models.QuerySet):
     ``region_path`` leads to the Region foreign key (for agency roles), ``structure_path`` to the Structure (for
     structure roles); ``agency_roles`` and ``structure_roles`` say which roles may see the rows at all. A subclass
     with finer rules overrides ``scope_filter``.
+
+    Need-to-know inside a region (docs/security.md): ``agency_roles`` names the agency roles that read the rows
+    region-wide (``portal.roles``: personal files, dossiers, money). A committee member reads no row region-wide;
+    ``reviewer_paths`` = (field of this model, path from a ``ReviewAssignment``) lets him reach the rows of the
+    dossiers assigned to him on which he declared no conflict of interest, e.g. ``("protocol_id",
+    "dossier__protocol_id")``. None: no row through the committee.
     """
 
     region_path: str | None = None
@@ -118,6 +134,7 @@ class ScopedQuerySet(models.QuerySet):
     agency_roles: frozenset[str] = AGENCY_ROLES
     structure_roles: frozenset[str] = STRUCTURE_ROLES
     superadmin_sees_all = True
+    reviewer_paths: tuple[str, str] | None = None
 
     def visible_to(self, user, roles: Iterable[str] | None = None):
         scope = get_scope(user)
@@ -137,4 +154,18 @@ class ScopedQuerySet(models.QuerySet):
             )
             if structure_ids:
                 condition |= Q(**{f"{self.structure_path}__in": structure_ids})
-        return condition
+        reviewed = self.reviewer_filter(scope, roles)
+        return condition if reviewed is NOTHING else condition | reviewed
+
+    def reviewer_filter(self, scope: Scope, roles: frozenset[str] | None) -> Q:
+        """The rows a committee member reaches through the dossiers he reviews without a conflict of interest."""
+        if self.reviewer_paths is None or not scope.user_id or _reviewer_assignments is None:
+            return NOTHING
+        if roles is not None and Role.COMMITTEE_MEMBER not in roles:
+            return NOTHING
+        region_ids = scope.region_ids([Role.COMMITTEE_MEMBER])
+        if not region_ids:
+            return NOTHING
+        own_field, assignment_path = self.reviewer_paths
+        assignments = _reviewer_assignments(scope.user_id, region_ids)
+        return Q(**{f"{own_field}__in": assignments.values(assignment_path)})

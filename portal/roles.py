@@ -17,6 +17,15 @@ class Role(models.TextChoices):
 
 STRUCTURE_ROLES = frozenset({Role.COORDINATOR, Role.PROFESSIONAL})
 AGENCY_ROLES = frozenset({Role.INSTRUCTOR, Role.COMMITTEE_MEMBER, Role.FINANCE_OFFICER, Role.REGION_ADMIN})
+# Need-to-know inside a region (docs/security.md, "Qui voit quoi dans une région"): which agency roles read which
+# family of rows region-wide. A committee member reads no family region-wide: only the dossiers assigned to him where
+# he declared no conflict of interest, and what hangs on them (``ScopedQuerySet.reviewer_paths``).
+# Identity documents and training certificates of the professionals.
+PERSONAL_FILE_AGENCY_ROLES = frozenset({Role.INSTRUCTOR, Role.REGION_ADMIN})
+# Every submitted dossier and what hangs on it (attachments, messages, instruction, decision).
+DOSSIER_AGENCY_ROLES = frozenset({Role.INSTRUCTOR, Role.REGION_ADMIN})
+# What the money needs: structures, protocols and their teams, interventions, grants, statements, payments, tableaux.
+MONEY_AGENCY_ROLES = frozenset({Role.INSTRUCTOR, Role.FINANCE_OFFICER, Role.REGION_ADMIN})
 # Held with no region and granted only by a platform superadmin: read-only, aggregates only (never a person).
 NATIONAL_ROLES = frozenset({Role.NATIONAL_PILOT})
 

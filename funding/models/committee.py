@@ -4,8 +4,16 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
-from portal.roles import Role
+from portal.roles import DOSSIER_AGENCY_ROLES, Role
 from portal.uploads import private_upload_to
+
+
+def reviewer_assignments(user_id, region_ids):
+    """A committee member's assignments in ``region_ids`` on which he declared no conflict of interest: the only way
+    he reaches a dossier and what hangs on it (registered with ``portal.access`` by ``FundingConfig.ready``)."""
+    return ReviewAssignment.objects.filter(reviewer_id=user_id, dossier__campaign__region__in=region_ids).exclude(
+        review__conflict_of_interest=True
+    )
 
 
 class ReviewAssignmentQuerySet(ScopedQuerySet):
@@ -184,9 +192,23 @@ class DecisionOutcome(models.TextChoices):
 
 
 class DecisionQuerySet(ScopedQuerySet):
+    """Instructors and region admins read the region's decisions, committee members those of the dossiers they
+    review, finance officers those a grant was opened on (what the money needs), coordinators their own."""
+
     region_path = "dossier__campaign__region"
     structure_path = "dossier__structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = DOSSIER_AGENCY_ROLES
+    reviewer_paths = ("dossier_id", "dossier_id")
+
+    def scope_filter(self, scope, roles):
+        condition = super().scope_filter(scope, roles)
+        if condition == Q():
+            return condition
+        finance = scope.region_ids([Role.FINANCE_OFFICER] if roles is None else {Role.FINANCE_OFFICER} & roles)
+        if finance:
+            condition |= Q(dossier__campaign__region__in=finance, dossier__grant__isnull=False)
+        return condition
 
 
 class Decision(models.Model):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
-from portal.roles import AGENCY_ROLES, Role
+from portal.roles import AGENCY_ROLES, DOSSIER_AGENCY_ROLES, Role
 from portal.uploads import private_upload_to
 
 
@@ -56,15 +56,24 @@ class AttachmentKind(models.TextChoices):
 
 
 class DossierQuerySet(ScopedQuerySet):
-    """Coordinators see their structures' dossiers; ARS staff their region's dossiers once submitted (a draft is
-    the coordinator's own work until it is filed)."""
+    """Coordinators see their structures' dossiers. In the ARS, once submitted (a draft is the coordinator's own
+    work until it is filed): instructors and region admins every dossier of the region, committee members the
+    dossiers assigned to them where they declared no conflict of interest, finance officers the dossiers a grant
+    was opened on (docs/security.md)."""
 
     region_path = "campaign__region"
     structure_path = "structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = DOSSIER_AGENCY_ROLES
+    reviewer_paths = ("pk", "dossier_id")
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)
+        if condition == Q():
+            return condition
+        finance = scope.region_ids([Role.FINANCE_OFFICER] if roles is None else {Role.FINANCE_OFFICER} & roles)
+        if finance:
+            condition |= Q(campaign__region__in=finance, grant__isnull=False)
         region_ids = scope.region_ids(AGENCY_ROLES if roles is None else AGENCY_ROLES & roles)
         if region_ids:
             condition &= ~Q(state=DossierState.DRAFT) | Q(structure__in=scope.structure_ids([Role.COORDINATOR]))

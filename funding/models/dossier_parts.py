@@ -8,16 +8,19 @@ from simple_history.models import HistoricalRecords
 
 from funding.models.dossier import AttachmentKind, Dossier, DossierState
 from portal.access import ScopedQuerySet
-from portal.roles import Role
+from portal.roles import DOSSIER_AGENCY_ROLES, Role
 from portal.uploads import private_upload_to
 
 
 class DossierChildQuerySet(ScopedQuerySet):
-    """Rows of a dossier, scoped like it: ARS staff reach them once the dossier is submitted."""
+    """Rows of a dossier, scoped like it: instructors and region admins reach them once the dossier is submitted,
+    committee members on the dossiers they review; finance officers do not (the grant carries what they need)."""
 
     region_path = "dossier__campaign__region"
     structure_path = "dossier__structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = DOSSIER_AGENCY_ROLES
+    reviewer_paths = ("dossier_id", "dossier_id")
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
-from portal.roles import Role
+from portal.roles import MONEY_AGENCY_ROLES, Role
 from protocols.models import Suspension
 
 
@@ -48,9 +48,12 @@ OPEN_END = datetime.date(9999, 12, 31)
 
 
 class GrantQuerySet(ScopedQuerySet):
+    """The structure's coordinators; in the ARS, the staff who follow the money (not the selection committee)."""
+
     region_path = "structure__region"
     structure_path = "structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = MONEY_AGENCY_ROLES
 
     def ami(self):
         """The ARS's own grants, paid from the FIR (forecasts, campaign budgets, impact of a wave)."""

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 from funding.periods import Period
 from portal.access import NOTHING, ScopedQuerySet
 from portal.jobs import BackgroundJob
-from portal.roles import AGENCY_ROLES, Role
+from portal.roles import MONEY_AGENCY_ROLES, Role
 from portal.uploads import private_upload_to
 
 
@@ -20,13 +20,13 @@ class StatementStatus(models.TextChoices):
 
 
 class StatementQuerySet(ScopedQuerySet):
-    """Finance officers and ARS staff see the region's statements; coordinators their structures' issued ones."""
+    """The ARS staff who follow the money see the region's statements; coordinators their structures' issued ones."""
 
     def scope_filter(self, scope, roles):
         if scope.is_superadmin and roles is None:
             return Q()
         condition = NOTHING
-        region_ids = scope.region_ids(AGENCY_ROLES if roles is None else AGENCY_ROLES & roles)
+        region_ids = scope.region_ids(MONEY_AGENCY_ROLES if roles is None else MONEY_AGENCY_ROLES & roles)
         if region_ids:
             condition |= Q(grant__structure__region__in=region_ids)
         coordinated = scope.structure_ids([Role.COORDINATOR] if roles is None else {Role.COORDINATOR} & roles)

@@ -3,12 +3,16 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
-from portal.roles import AGENCY_ROLES, NATIONAL_ROLES, MembershipRole, StructureRole
+from portal.roles import AGENCY_ROLES, MONEY_AGENCY_ROLES, NATIONAL_ROLES, MembershipRole, StructureRole
 
 
 class StructureMembershipQuerySet(ScopedQuerySet):
+    """Who holds a role in a structure: readable by whoever reads the structure (``StructureQuerySet``)."""
+
     region_path = "structure__region"
     structure_path = "structure"
+    agency_roles = MONEY_AGENCY_ROLES
+    reviewer_paths = ("structure_id", "dossier__structure_id")
 
 
 class StructureMembership(models.Model):

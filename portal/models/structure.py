@@ -4,6 +4,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
+from portal.roles import MONEY_AGENCY_ROLES
 from portal.validators import normalize_identifier, validate_finess, validate_siret
 
 
@@ -15,8 +16,13 @@ class StructureKind(models.TextChoices):
 
 
 class StructureQuerySet(ScopedQuerySet):
+    """Its members; in the ARS the staff who follow protocols and money, and committee members the structures of
+    the dossiers they review."""
+
     region_path = "region"
     structure_path = "pk"
+    agency_roles = MONEY_AGENCY_ROLES
+    reviewer_paths = ("pk", "dossier__structure_id")
 
     def of_kind(self, *kinds):
         return self.filter(kind__in=kinds)

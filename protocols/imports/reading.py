@@ -20,6 +20,7 @@ import io
 import itertools
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -39,6 +40,8 @@ PORTAL, TABLEAU = "portail", "tableau"
 _PORTAL_HEADERS = frozenset(HEADERS)
 SNIFFED_LINES = 50
 READ_CHUNK = 1024 * 1024
+# What zipfile raises on a damaged archive (a bad CRC, a member that inflates past its declared size, bad deflate).
+DAMAGED_ARCHIVE = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 class UnreadableFile(Exception):
@@ -219,7 +222,7 @@ def check_upload_bounds(handle) -> None:
             check_archive_sizes(archive)
             try:
                 scan_xlsx(archive, limits, cells_within=UPLOAD_SCAN_BYTES)
-            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
+            except (*DAMAGED_ARCHIVE, OSError, RuntimeError, NotImplementedError):
                 return  # damaged, encrypted or an unknown compression: the import says so
         else:
             handle.seek(0)
@@ -259,7 +262,7 @@ def _open_xlsx(content: bytes, finess: str = "") -> Table:
         archive = zipfile.ZipFile(io.BytesIO(content))
         check_archive_sizes(archive)
         workbook = open_fast(archive)
-    except zipfile.BadZipFile as error:
+    except DAMAGED_ARCHIVE as error:
         raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
     except XlsxFormatError:
         return _open_xlsx_with_openpyxl(content, finess)
@@ -269,13 +272,21 @@ def _open_xlsx(content: bytes, finess: str = "") -> Table:
             yield from workbook.rows(path)
         except XlsxFormatError as error:
             raise UnreadableFile(f"Ce classeur XLSX est illisible ou endommagé ({error}).") from error
+        except DAMAGED_ARCHIVE as error:  # e.g. a member longer than it declares: its CRC fails
+            raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
+
+    def max_row(path):
+        try:
+            return workbook.max_row(path)
+        except DAMAGED_ARCHIVE as error:
+            raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
 
     def tables():
         for index, path in enumerate(workbook.sheet_paths):
             try:
                 yield layout_table(
                     fast_rows(path),
-                    total_rows=workbook.max_row(path),
+                    total_rows=max_row(path),
                     has_value=_has_value,
                     empty="La première feuille du classeur est vide.",
                 )
@@ -302,7 +313,10 @@ def _open_xlsx_with_openpyxl(content: bytes, finess: str = "") -> Table:
     from openpyxl import load_workbook
 
     # openpyxl pads rows up to the sheet's declared dimension and far cells: every part is checked first, whole.
-    scan_xlsx(zipfile.ZipFile(io.BytesIO(content)))
+    try:
+        scan_xlsx(zipfile.ZipFile(io.BytesIO(content)))
+    except DAMAGED_ARCHIVE as error:
+        raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds (zipfile, KeyError, XML errors) on a damaged file

@@ -5,6 +5,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.access import ScopedQuerySet
+from portal.roles import MONEY_AGENCY_ROLES
 from protocols.checklist import CHECKLIST_ITEMS
 from protocols.models.catalogue import profession_labels
 
@@ -46,11 +47,15 @@ class ProtocolStatus(models.TextChoices):
 
 class ProtocolChildQuerySet(ScopedQuerySet):
     """Rows that belong to a protocol: scoped like the protocol's structure (coordinators, members, ARS), and also
-    reached by the CPTS through which an ESP implements it. ``protocol_path`` leads to the protocol."""
+    reached by the CPTS through which an ESP implements it. ``protocol_path`` leads to the protocol. In the ARS:
+    the staff who follow the protocols and the money; committee members for the protocols of the dossiers they
+    review."""
 
     protocol_path = "protocol"
     region_path = "protocol__structure__region"
     structure_path = "protocol__structure"
+    agency_roles = MONEY_AGENCY_ROLES
+    reviewer_paths = ("protocol_id", "dossier__protocol_id")
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)
@@ -61,10 +66,14 @@ class ProtocolChildQuerySet(ScopedQuerySet):
 
 
 class ProtocolQuerySet(ScopedQuerySet):
-    """A protocol belongs to its structure; an ESP's protocol is also reached by the CPTS that implements it."""
+    """A protocol belongs to its structure; an ESP's protocol is also reached by the CPTS that implements it. In the
+    ARS: instructors, finance officers and region admins; committee members the protocols of the dossiers they
+    review (conflicts excluded)."""
 
     region_path = "structure__region"
     structure_path = "structure"
+    agency_roles = MONEY_AGENCY_ROLES
+    reviewer_paths = ("pk", "dossier__protocol_id")
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)

@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from portal.roles import Role
+from portal.roles import PERSONAL_FILE_AGENCY_ROLES, Role
 from portal.uploads import private_upload_to
 from protocols.models.protocol import ProtocolChildQuerySet
 
@@ -157,13 +157,16 @@ class TeamMembership(models.Model):
 
 
 class PersonalFileQuerySet(ProtocolChildQuerySet):
-    """A member's personal files (documents, training): the member, the structure's coordinators and the ARS staff
-    of the region see them; other team members do not."""
+    """A member's personal files (identity and other documents, training certificate): the member, the structure's
+    coordinators, and in the ARS the instructors and region admins; not other team members, not the selection
+    committee, not the finance officers (docs/security.md)."""
 
     protocol_path = "membership__protocol"
     region_path = "membership__protocol__structure__region"
     structure_path = "membership__protocol__structure"
     structure_roles = frozenset({Role.COORDINATOR})
+    agency_roles = PERSONAL_FILE_AGENCY_ROLES
+    reviewer_paths = None
 
     def scope_filter(self, scope, roles):
         condition = super().scope_filter(scope, roles)

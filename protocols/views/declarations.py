@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal.decorators import role_required
 from portal.downloads import file_response
 from portal.pdf import PdfUnavailable
-from portal.roles import AGENCY_ROLES, Role
+from portal.roles import Role
 from portal.uploads import serve_private_file
 from protocols.forms.declarations import DeclarationConfirmForm
-from protocols.models import Declaration
+from protocols.models import Declaration, MemberDocument
 from protocols.selectors import declaration_diff, team_rows
 from protocols.services import declarations as services
 from protocols.views.common import (
@@ -99,6 +99,11 @@ def declaration_detail(request, declaration_id):
         versions=versions,
         snapshot=declaration.protocol_snapshot,
         team=team_rows(declaration),
+        readable_documents=set(
+            MemberDocument.objects.visible_to(request.user)
+            .filter(membership__protocol=protocol)
+            .values_list("pk", flat=True)
+        ),
     )
     return render(request, "protocols/declaration_detail.html", context)
 
@@ -115,12 +120,13 @@ def declaration_receipt(request, declaration_id):
     return serve_private_file(declaration.receipt, f"recepisse-{declaration.number}.pdf", inline=True)
 
 
-@role_required(Role.COORDINATOR, *AGENCY_ROLES, Role.SUPERADMIN)
+@role_required(*READERS)
 @require_GET
 def declaration_document_file(request, declaration_id, member_document_id):
-    """A document as it was deposited in this version (the member may have replaced it since)."""
-    roles = [Role.COORDINATOR, *AGENCY_ROLES, Role.SUPERADMIN]
-    declaration = get_object_or_404(Declaration.objects.visible_to(request.user, roles=roles), pk=declaration_id)
+    """A document as it was deposited in this version (the member may have replaced it since). Whoever reads the
+    version does not read every file: a file is served only to who may read the member's personal files now."""
+    declaration = _get_declaration_for_user(request.user, declaration_id)
+    get_object_or_404(MemberDocument.objects.visible_to(request.user), pk=member_document_id)
     entry = services.document_in_version(declaration=declaration, member_document_id=member_document_id)
     if entry is None or not default_storage.exists(entry["file"]):
         raise Http404("Cette pièce ne fait pas partie de cette version.")

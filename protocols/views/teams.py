@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.decorators import role_required
-from portal.roles import Role
+from portal.roles import PERSONAL_FILE_AGENCY_ROLES, Role
 from portal.uploads import serve_private_file
 from protocols.forms.teams import (
     DocumentUploadForm,
@@ -56,6 +56,12 @@ def _team_context(request, protocol, invite_form=None):
         .order_by("status", "role", "professional__user__last_name")
     )
     day = today()
+    # Whose personal files the user may open (identity documents, certificates): the queryset says, not the page.
+    context["readable_files"] = set(
+        MemberDocument.objects.visible_to(request.user)
+        .filter(membership__protocol=protocol)
+        .values_list("membership_id", flat=True)
+    )
     context["current"] = [m for m in members if m.is_current]
     context["pending"] = [m for m in members if m.is_pending]
     context["former"] = [m for m in members if m.status == MembershipStatus.ACCEPTED and m.left_on]
@@ -189,7 +195,7 @@ def training_edit(request, team_membership_id):
     )
 
 
-@role_required(*(MEMBER_ROLES + (Role.INSTRUCTOR, Role.REGION_ADMIN, Role.SUPERADMIN)))
+@role_required(*MEMBER_ROLES, *PERSONAL_FILE_AGENCY_ROLES, Role.SUPERADMIN)
 @require_GET
 def training_certificate(request, team_membership_id):
     training = get_object_or_404(
@@ -224,7 +230,7 @@ def _documents_context(request, membership, upload_forms=None):
     }
 
 
-@role_required(*(MEMBER_ROLES + (Role.INSTRUCTOR, Role.REGION_ADMIN, Role.SUPERADMIN)))
+@role_required(*MEMBER_ROLES, *PERSONAL_FILE_AGENCY_ROLES, Role.SUPERADMIN)
 @require_GET
 def member_documents(request, team_membership_id):
     membership = _get_membership_for_user(request.user, team_membership_id)
@@ -254,7 +260,7 @@ def member_document_upload(request, member_document_id):
     return render(request, "protocols/member_documents.html", context, status=400)
 
 
-@role_required(*(MEMBER_ROLES + (Role.INSTRUCTOR, Role.REGION_ADMIN, Role.SUPERADMIN)))
+@role_required(*MEMBER_ROLES, *PERSONAL_FILE_AGENCY_ROLES, Role.SUPERADMIN)
 @require_GET
 def member_document_file(request, member_document_id):
     document = get_object_or_404(MemberDocument.objects.visible_to(request.user), pk=member_document_id)

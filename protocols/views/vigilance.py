@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
-from portal.roles import Role
+from portal.roles import PERSONAL_FILE_AGENCY_ROLES, Role
 from protocols.forms.declarations import (
     AdverseEventCloseForm,
     AdverseEventForm,
@@ -76,13 +76,13 @@ def agency_declarations(request):
     )
 
 
-@role_required(*AGENCY_READERS)
+@role_required(*PERSONAL_FILE_AGENCY_ROLES, Role.SUPERADMIN)
 @require_GET
 def agency_documents(request):
     """Documents of declared teams waiting for the instructor's review (or all of them, by status)."""
     status = request.GET.get("etat", DocumentStatus.PROVIDED)
     documents = (
-        MemberDocument.objects.visible_to(request.user, roles=AGENCY_READERS)
+        MemberDocument.objects.visible_to(request.user, roles=[*PERSONAL_FILE_AGENCY_ROLES, Role.SUPERADMIN])
         .exclude(membership__protocol__status=ProtocolStatus.DRAFT)
         .select_related("membership__professional__user", "membership__protocol__structure")
         .order_by("uploaded_at", "pk")

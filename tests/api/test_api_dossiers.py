@@ -22,11 +22,16 @@ def test_the_ars_reads_its_regions_submitted_dossiers(api_client_for):
     draft = DossierFactory(structure=structure)
     foreign = DossierFactory(structure=StructureFactory(region=RegionFactory(code="CVL")), submitted=True)
 
-    for role in (Role.INSTRUCTOR, Role.FINANCE_OFFICER, Role.COMMITTEE_MEMBER, Role.REGION_ADMIN):
+    for role in (Role.INSTRUCTOR, Role.REGION_ADMIN):
         api = api_client_for(agent_of(paca, role))
         assert ids(api.get("/dossiers")) == {submitted.pk}, role
         assert api.get(f"/dossiers/{draft.pk}").status_code == 404
         assert api.get(f"/dossiers/{foreign.pk}").status_code == 404
+    # Need-to-know: no assignment, no grant: the committee member and the finance officer read none of them.
+    for role in (Role.FINANCE_OFFICER, Role.COMMITTEE_MEMBER):
+        api = api_client_for(agent_of(paca, role))
+        assert ids(api.get("/dossiers")) == set(), role
+        assert api.get(f"/dossiers/{submitted.pk}").status_code == 404, role
     coordinator = coordinator_of(structure)
     assert ids(api_client_for(coordinator).get("/dossiers")) == {submitted.pk, draft.pk}
 
@@ -48,7 +53,7 @@ def test_filters_decision_and_grant(api_client_for):
     DecisionFactory(dossier=selected, motive="Projet pertinent pour le territoire")
     grant = GrantFactory(dossier=selected)
     other = DossierFactory(structure=StructureFactory(region=paca), submitted=True)
-    api = api_client_for(agent_of(paca, Role.FINANCE_OFFICER))
+    api = api_client_for(agent_of(paca, Role.INSTRUCTOR))
 
     assert ids(api.get("/dossiers", state="selected")) == {selected.pk}
     assert ids(api.get("/dossiers", structure_id=other.structure_id)) == {other.pk}

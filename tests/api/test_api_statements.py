@@ -44,7 +44,11 @@ def test_who_sees_which_statement(scenario, api_client_for):
     compute(foreign.region, "2025-H1", issue=True)
     foreign_statement = foreign.statement("2025-H1")
 
-    for role in (Role.FINANCE_OFFICER, Role.INSTRUCTOR, Role.REGION_ADMIN, Role.COMMITTEE_MEMBER):
+    # The selection committee does not follow the money (need-to-know, docs/security.md).
+    committee = api_client_for(agent_of(scenario.region, Role.COMMITTEE_MEMBER))
+    assert committee.get("/statements").json()["items"] == []
+    assert committee.get(f"/statements/{issued.pk}").status_code == 404
+    for role in (Role.FINANCE_OFFICER, Role.INSTRUCTOR, Role.REGION_ADMIN):
         api = api_client_for(agent_of(scenario.region, role))
         assert {item["id"] for item in api.get("/statements").json()["items"]} == {issued.pk, draft.pk}, role
         assert api.get(f"/statements/{foreign_statement.pk}").status_code == 404

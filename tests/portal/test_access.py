@@ -44,14 +44,20 @@ def test_coordinator_of_two_structures_sees_both(structures):
 
 
 def test_agency_roles_see_their_region_only(structures):
-    for role in (Role.INSTRUCTOR, Role.COMMITTEE_MEMBER, Role.FINANCE_OFFICER, Role.REGION_ADMIN):
+    for role in (Role.INSTRUCTOR, Role.FINANCE_OFFICER, Role.REGION_ADMIN):
         agent = agent_of(structures["msp"].region, role)
         assert set(Structure.objects.visible_to(agent)) == {structures["msp"], structures["cpts"]}
 
 
+def test_a_committee_member_sees_no_structure_region_wide(structures):
+    """Need-to-know: he reaches the structures of the dossiers assigned to him only (tests/security/)."""
+    member = agent_of(structures["msp"].region, Role.COMMITTEE_MEMBER)
+    assert not Structure.objects.visible_to(member).exists()
+
+
 def test_roles_argument_narrows_the_scope(structures):
     user = coordinator_of(structures["msp"])
-    RegionMembershipFactory(user=user, region=structures["cvl"].region, role=Role.COMMITTEE_MEMBER)
+    RegionMembershipFactory(user=user, region=structures["cvl"].region, role=Role.FINANCE_OFFICER)
     assert set(Structure.objects.visible_to(user)) == {structures["msp"], structures["cvl"]}
     assert list(Structure.objects.visible_to(user, roles=[Role.COORDINATOR])) == [structures["msp"]]
     assert list(Structure.objects.visible_to(user, roles=[Role.INSTRUCTOR])) == []

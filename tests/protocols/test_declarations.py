@@ -291,8 +291,8 @@ def test_a_version_keeps_serving_the_document_as_deposited(client, msp, two_vers
     )
     response = client.get(url)
     assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == deposited_sha
-    client.force_login(msp.doctor)  # a colleague does not read the nurse's identity card
-    assert client.get(url).status_code == 403
+    client.force_login(msp.doctor)  # a colleague reads the version, not the nurse's identity card
+    assert client.get(url).status_code == 404
 
 
 def test_declaration_lists_are_scoped(client, msp, two_versions):

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from portal.jobs import JobStatus
 from protocols.imports.bounds import BoundsExceeded
-from protocols.imports.reading import check_upload_bounds, open_table
+from protocols.imports.reading import UnreadableFile, check_upload_bounds, open_table
 from protocols.models import ImportBatch, Intervention
 from protocols.services.imports import import_batch_run
 from tests.funding.eligibility_world import build_world
@@ -214,3 +214,48 @@ def test_the_ars_tableau_still_imports_within_the_bounds(world):
     check_upload_bounds(io.BytesIO(content))
     table = open_table(content, finess=world.structure.finess)
     assert table.layout == "tableau" and len(list(table.rows)) >= 1
+
+
+def _declaring(content: bytes, name: str, size: int) -> bytes:
+    """``content`` whose archive declares ``size`` bytes for the member ``name`` (local and central headers)."""
+    data = bytearray(content)
+    encoded = name.encode()
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            if data[start + name_at : start + name_at + len(encoded)] == encoded:
+                data[start + size_at : start + size_at + 4] = size.to_bytes(4, "little")
+            start += 4
+    return bytes(data)
+
+
+def test_a_sheet_larger_than_its_archive_declares_is_refused_as_damaged_never_a_crash(client, world):
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(1, 200))
+    content = _declaring(_workbook(_sheet(rows, "A1:A199")), "xl/worksheets/sheet1.xml", 300)
+    with pytest.raises(UnreadableFile, match="illisible ou endommagé"):
+        list(open_table(content).rows)
+    check_upload_bounds(io.BytesIO(content))  # damaged, not out of bounds: the import says so
+    client.force_login(world.coordinator)
+    upload = SimpleUploadedFile("tableau.xlsx", content, content_type="application/octet-stream")
+    response = client.post(reverse("protocols:import_list"), {"structure": world.structure.pk, "file": upload})
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and batch.outcome == ImportBatch.Outcome.REJECTED
+    assert "illisible ou endommagé" in batch.errors[0]["message"]
+
+
+def test_openpyxl_reads_nothing_before_the_whole_workbook_is_checked():
+    """A workbook the fast reader does not understand (no xl/workbook.xml) goes to openpyxl, which pads rows up to
+    the sheet's dimension: every part is scanned first, and the far cell refused."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", _sheet('<row r="1"><c r="ZZZZZZ1"><v>1</v></c></row>', "A1:B2"))
+    peak, error = _peak_bytes(lambda: open_table(buffer.getvalue()))
+    assert "ZZZZZZ1" in str(error) and peak < 8 * 1024 * 1024
+
+
+def test_a_workbook_with_malformed_xml_is_refused_as_damaged_never_a_crash():
+    content = _workbook(
+        _sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), {"xl/sharedStrings.xml": b"<sst><si>"}
+    )
+    with pytest.raises(UnreadableFile, match="illisible ou endommagé"):
+        list(open_table(content).rows)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0013_criterion_weight_bounds'),
+        ('funding', '0014_eligibility_reason_episode_deja_compte'),
         ('portal', '0004_national_role'),
         ('protocols', '0011_national_protocol_forfait'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
