@@ -59,6 +59,7 @@ STRUCTURES = [
         "commune": "Marseille",
         "departement": "13",
         "region": "PACA",
+        "cpam": "CPAM des Bouches-du-Rhône",
         "in_zip": True,
     },
     {
@@ -73,6 +74,7 @@ STRUCTURES = [
         "commune": "Aix-en-Provence",
         "departement": "13",
         "region": "PACA",
+        "cpam": "CPAM des Bouches-du-Rhône",
     },
     {
         "finess": "130012362",
@@ -86,6 +88,7 @@ STRUCTURES = [
         "commune": "Marseille",
         "departement": "13",
         "region": "PACA",
+        "cpam": "CPAM des Bouches-du-Rhône",
         "in_qpv": True,
     },
     {

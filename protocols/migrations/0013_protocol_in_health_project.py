@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('protocols', '0010_import_batch_attempts'),
+        ('protocols', '0012_fill_snp_forfaits'),
     ]
 
     operations = [
