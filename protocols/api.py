@@ -242,7 +242,9 @@ class BatchOut(Schema):
     created: int
     identical: int = Field(..., description="Lignes déjà enregistrées (ignorées).")
     episode_repeats: int = Field(
-        ..., description="Lignes d'un épisode déjà connu (autre date ou délégué) : enregistrées, exclues en doublon."
+        ...,
+        description="Lignes d'un épisode déjà connu (autre date ou délégué) : enregistrées ; payées par une "
+        "subvention AMI (par intervention), exclues d'un forfait par patient (episode_deja_compte).",
     )
     interventions: list[RowOutcomeOut]
 

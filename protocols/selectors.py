@@ -1,13 +1,8 @@
-"""Reads of the protocols layer that other areas (interventions, eligibility, funding) build on.
+"""Reads of the protocols layer that other areas build on.
 
-The semantics every caller relies on:
-- a membership covers [joined_on, left_on): the day of departure is excluded;
-- a delegate is trained on ``d`` when the training's completion date is on or before ``d``;
-- a suspension covers [starts_on, lifted_on): the day of lifting is excluded;
-- a protocol is declared on ``d`` iff a declaration was deposited on or before ``d``.
-
-The ``*_exists`` helpers return ``Exists`` expressions that take outer references, so eligibility can be computed
-in SQL over a whole set of interventions (e.g. ``protocol=OuterRef("protocol_id"), day=OuterRef("performed_on")``).
+Whether an intervention is eligible on a date (declared, not suspended, delegate in the team and trained, delegant in
+the team) is not here: it is written once in ``protocols.eligibility_rules``, which the intervention forms and the
+funding engine both read.
 """
 
 import datetime
@@ -21,102 +16,16 @@ from protocols.models import (
     Protocol,
     Suspension,
     TeamMembership,
-    TeamRole,
 )
-
-
-def _on(queryset, day):
-    """Memberships active on ``day`` (``day`` may be a date or an outer reference)."""
-    return queryset.filter(status=MembershipStatus.ACCEPTED, joined_on__lte=day).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=day)
-    )
-
-
-def team_on(protocol: Protocol | int, day: datetime.date) -> QuerySet[TeamMembership]:
-    """The members (delegants and delegates) of the protocol's team on ``day``."""
-    return TeamMembership.objects.filter(protocol=protocol).active_on(day)
-
-
-def is_trained_delegate_on(*, protocol: Protocol | int, professional, day: datetime.date) -> bool:
-    """Was ``professional`` a delegate of ``protocol`` on ``day``, trained on or before it? One indexed query
-    (team_on_date_idx, then the training's unique membership index)."""
-    return (
-        team_on(protocol, day)
-        .filter(professional=professional, role=TeamRole.DELEGATE, training__completed_on__lte=day)
-        .exists()
-    )
-
-
-def is_delegant_on(*, protocol: Protocol | int, professional, day: datetime.date) -> bool:
-    return team_on(protocol, day).filter(professional=professional, role=TeamRole.DELEGANT).exists()
-
-
-def protocols_active_for_delegate(professional, day: datetime.date) -> QuerySet[Protocol]:
-    """Protocols where ``professional`` is a delegate in the team on ``day``, trained on or before ``day``.
-
-    Whether the protocol itself is declared and not suspended that day is a separate question
-    (``protocols_in_force_on``)."""
-    memberships = _on(TeamMembership.objects.filter(professional=professional, role=TeamRole.DELEGATE), day).filter(
-        training__completed_on__lte=day
-    )
-    return Protocol.objects.filter(pk__in=memberships.values("protocol_id"))
-
-
-def is_declared_on(protocol: Protocol | int, day: datetime.date) -> bool:
-    return Declaration.objects.filter(protocol=protocol, deposited_on__lte=day).exists()
 
 
 def suspension_on(protocol: Protocol | int, day: datetime.date) -> Suspension | None:
     return Suspension.objects.filter(protocol=protocol).covering(day).first()
 
 
-def is_suspended_on(protocol: Protocol | int, day: datetime.date) -> bool:
-    return Suspension.objects.filter(protocol=protocol).covering(day).exists()
-
-
-def suspension_windows(protocol: Protocol | int) -> list[tuple[datetime.date, datetime.date | None]]:
-    """The [starts_on, lifted_on) windows of the protocol, oldest first (lifted_on None: still suspended)."""
-    return list(
-        Suspension.objects.filter(protocol=protocol).order_by("starts_on").values_list("starts_on", "lifted_on")
-    )
-
-
-def protocols_in_force_on(day: datetime.date) -> QuerySet[Protocol]:
-    """Protocols declared on or before ``day`` and not suspended on ``day``."""
-    return Protocol.objects.filter(declared_exists(day=day)).exclude(suspended_exists(day=day))
-
-
 def declaration_in_force_on(protocol: Protocol | int, day: datetime.date) -> Declaration | None:
     """The latest version deposited on or before ``day`` (the team the ARS knew that day)."""
     return Declaration.objects.filter(protocol=protocol, deposited_on__lte=day).order_by("-version").first()
-
-
-# --- Expressions for set-based eligibility ------------------------------------------------------------------------
-
-
-def declared_exists(*, protocol=None, day) -> Exists:
-    """True where a declaration of ``protocol`` (default: the outer protocol) was deposited on or before ``day``."""
-    protocol = OuterRef("pk") if protocol is None else protocol
-    return Exists(Declaration.objects.filter(protocol=protocol, deposited_on__lte=day))
-
-
-def suspended_exists(*, protocol=None, day) -> Exists:
-    """True where a suspension of ``protocol`` (default: the outer protocol) covers ``day``."""
-    protocol = OuterRef("pk") if protocol is None else protocol
-    return Exists(
-        Suspension.objects.filter(protocol=protocol, starts_on__lte=day).filter(
-            Q(lifted_on__isnull=True) | Q(lifted_on__gt=day)
-        )
-    )
-
-
-def member_exists(*, protocol, professional, day, role: str, trained: bool = False) -> Exists:
-    """True where ``professional`` is a member of ``protocol`` with ``role`` on ``day`` (and, with ``trained``,
-    has completed the training on or before ``day``)."""
-    queryset = _on(TeamMembership.objects.filter(protocol=protocol, professional=professional, role=role), day)
-    if trained:
-        queryset = queryset.filter(training__completed_on__lte=day)
-    return Exists(queryset)
 
 
 # --- Comparing two versions of a declaration ----------------------------------------------------------------------
@@ -262,7 +171,7 @@ def with_overview(queryset: QuerySet[Protocol], day: datetime.date) -> QuerySet[
         pending_count=_count(TeamMembership.objects.filter(protocol=OuterRef("pk"), status=MembershipStatus.INVITED)),
         last_version=Subquery(last.values("version")[:1]),
         last_deposited_on=Subquery(last.values("deposited_on")[:1]),
-        is_suspended=suspended_exists(day=day),
+        is_suspended=Exists(Suspension.objects.filter(protocol=OuterRef("pk")).covering(day)),
         documents_to_review=Coalesce(
             Subquery(
                 documents.filter(status=DocumentStatus.PROVIDED)

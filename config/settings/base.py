@@ -278,6 +278,7 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Bounds on an imported reporting table (protocols.imports.bounds, docs/security.md): cells (or CSV columns) per row,
 # real decompressed bytes of one part of an XLSX (a sheet, its shared strings), characters of one CSV line; and how
 # many times a Celery import killed mid-task (memory, kill) is delivered before its batch is marked failed.
+# The shared strings are parsed whole: a worker may need about ten times IMPORT_MAX_PART_BYTES for them.
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 256, minimum=16, maximum=16_384)
 IMPORT_MAX_PART_BYTES = env_int("IMPORT_MAX_PART_BYTES", 64 * 1024 * 1024, minimum=1024 * 1024)
 IMPORT_MAX_CSV_LINE = env_int("IMPORT_MAX_CSV_LINE", 65_536, minimum=1024)

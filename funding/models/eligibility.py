@@ -7,7 +7,8 @@ from portal.roles import MONEY_AGENCY_ROLES, Role
 
 
 class ExclusionReason(models.TextChoices):
-    """Why an intervention earns nothing: the first failing rule, in this order (see docs/funding.md)."""
+    """Why an intervention earns nothing: the first failing rule, in this order (see docs/funding.md). The protocol's
+    rules (``date_future`` … ``delegant_hors_equipe``) are written once in ``protocols.eligibility_rules``."""
 
     HORS_SUBVENTION = "hors_subvention", "Hors subvention (pas de subvention couvrant cette date)"
     DATE_FUTURE = "date_future", "Date dans le futur"
@@ -16,7 +17,9 @@ class ExclusionReason(models.TextChoices):
     DELEGUE_HORS_EQUIPE = "delegue_hors_equipe", "Délégué absent de l'équipe à cette date"
     DELEGUE_NON_FORME = "delegue_non_forme", "Formation du délégué non terminée à cette date"
     DELEGANT_HORS_EQUIPE = "delegant_hors_equipe", "Délégant absent de l'équipe à cette date"
-    DOUBLON = "doublon", "Doublon d'un épisode déjà compté"
+    DOUBLON = "doublon", "Doublon : même acte déjà déclaré (même épisode, date et délégué)"
+    # Per-patient lines only (the SNP forfait, seed 003): the episode's first contact is paid, not the next ones.
+    EPISODE_DEJA_COMPTE = "episode_deja_compte", "Épisode déjà compté (forfait par patient)"
 
 
 class InterventionEligibilityQuerySet(ScopedQuerySet):

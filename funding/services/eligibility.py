@@ -1,25 +1,28 @@
 """Eligibility of interventions, computed in SQL over whole sets and stored in ``InterventionEligibility``.
 
-An intervention of grant G dated d is eligible iff every rule holds; otherwise its reason is the first failing rule:
+An intervention of funding line G dated d is eligible iff every rule holds; otherwise its reason is the first failing
+rule:
 
-1. ``hors_subvention``: no grant of the structure for the protocol, or d outside [starts_on, ends_on];
-2. ``date_future``: d after today (Europe/Paris);
-3. ``protocole_non_declare``: no declaration deposited on or before d;
-4. ``protocole_suspendu``: d in a suspension window [starts_on, lifted_on);
-5. ``delegue_hors_equipe``: the delegate is not an accepted delegate of the team on d ([joined_on, left_on));
-6. ``delegue_non_forme``: no training of the delegate (as delegate of that protocol) completed on or before d;
-7. ``delegant_hors_equipe``: the delegant is not an accepted delegant of the team on d;
-8. ``doublon``: among the interventions that pass rules 1–7, every one of an episode (structure, protocol,
-   episode reference) but the first — earliest date, then first recorded (lowest id) — is a duplicate.
+1. ``hors_subvention``: no funding line of the structure for the protocol, or d outside [starts_on, ends_on];
+2. – 7. the protocol's rules, written once in ``protocols.eligibility_rules`` (the intervention forms read the same
+   text): ``date_future``, ``protocole_non_declare``, ``protocole_suspendu``, ``delegue_hors_equipe``,
+   ``delegue_non_forme``, ``delegant_hors_equipe``;
+8. ``doublon``: among the interventions that pass rules 1–7, the same act reported twice (same structure, protocol,
+   episode reference, date and delegate: ``ACT_KEY``) earns once. The database already refuses a second active copy
+   (``intervention_identical_row_unique``); the engine says it again so that its count never depends on it;
+9. ``episode_deja_compte``: on a line counted **per patient** (``Grant.counting_unit``, the SNP forfait of seed 003),
+   every contact of an episode (``EPISODE_KEY``) but the first — earliest date, then the delegate, then first
+   recorded — is excluded. A line counted **per intervention** (the AMI grant of seed 000, "25 € par intervention
+   réalisée") pays every eligible intervention, another date of the same episode included.
 
 Cancelled interventions have no eligibility row. A second contact is a field of the episode's row, never a row of
-its own, so it never earns a second payment.
+its own, so it never creates a payable line.
 
 One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` computes a whole scope (protocols, structures, a region or
 everything): a ``CASE`` whose every rule compares the intervention's date with an aggregate joined by equality (first
 deposit, suspensions, memberships and trainings per protocol and professional: hash joins, no subquery per row), then
-``ROW_NUMBER()`` over the episodes for rule 8. Rows whose result did not change are not rewritten. A region of a
-million interventions is measured by ``tests/bench/bench_eligibility.py``.
+two ``ROW_NUMBER()`` over one sort of the episodes for rules 8 and 9. Rows whose result did not change are not
+rewritten. A region of a million interventions is measured by ``tests/bench/bench_eligibility.py``.
 """
 
 import datetime
@@ -28,29 +31,17 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from funding.models import ExclusionReason, Grant, InterventionEligibility
+from funding.models import CountingUnit, ExclusionReason, Grant, InterventionEligibility
 from portal.models import Structure
-from protocols.models import (
-    Declaration,
-    Intervention,
-    MembershipStatus,
-    Protocol,
-    Suspension,
-    TeamMembership,
-    TeamRole,
-    Training,
-)
+from protocols import eligibility_rules
+from protocols.models import Intervention, Protocol
 
 R = ExclusionReason
 RULES_IN_ORDER = [
     R.HORS_SUBVENTION,
-    R.DATE_FUTURE,
-    R.PROTOCOLE_NON_DECLARE,
-    R.PROTOCOLE_SUSPENDU,
-    R.DELEGUE_HORS_EQUIPE,
-    R.DELEGUE_NON_FORME,
-    R.DELEGANT_HORS_EQUIPE,
+    *(R(code) for code in eligibility_rules.CODES),
     R.DOUBLON,
+    R.EPISODE_DEJA_COMPTE,
 ]
 
 
@@ -59,105 +50,63 @@ def _tables() -> dict[str, str]:
         "eligibility": InterventionEligibility._meta.db_table,
         "intervention": Intervention._meta.db_table,
         "grant": Grant._meta.db_table,
-        "declaration": Declaration._meta.db_table,
-        "suspension": Suspension._meta.db_table,
-        "team": TeamMembership._meta.db_table,
-        "training": Training._meta.db_table,
         "structure": Structure._meta.db_table,
     }
 
 
-def _in_team_on_date(alias: str, person: str, role: str) -> str:
-    """True when ``person`` is an accepted member of the team in ``role`` on the intervention's date.
-
-    ``alias`` is the per-(protocol, professional) aggregate joined by equality (a hash join over the whole set): one
-    membership — the usual case — is checked from the aggregate itself; several (someone who left and came back)
-    fall back to an ``EXISTS`` on that row only.
-    """
-    return f"""(CASE WHEN {alias}.n IS NULL THEN {FALSE}
-      WHEN {alias}.n = 1 THEN {alias}.joined_on <= i.performed_on
-        AND ({alias}.left_on IS NULL OR {alias}.left_on > i.performed_on)
-      ELSE EXISTS (
-        SELECT 1 FROM {{team}} m WHERE m.protocol_id = i.protocol_id AND m.professional_id = {person}
-        AND m.role = '{role}' AND m.status = '{MembershipStatus.ACCEPTED}' AND m.joined_on <= i.performed_on
-        AND (m.left_on IS NULL OR m.left_on > i.performed_on))
-    END)"""
+def _columns(alias: str, key) -> str:
+    return ", ".join(f"{alias}.{column}" for column in key)
 
 
-def _team_aggregate(role: str) -> str:
-    return (
-        "SELECT protocol_id, professional_id, COUNT(*) AS n, MIN(joined_on) AS joined_on, MAX(left_on) AS left_on "
-        f"FROM {{team}} WHERE role = '{role}' AND status = '{MembershipStatus.ACCEPTED}' "
-        "GROUP BY protocol_id, professional_id"
-    )
-
-
-FALSE = "FALSE"
-
-# Each rule is a cheap comparison against an aggregate joined by equality (hash joins over the whole set), never a
-# correlated subquery per row: a million interventions are classified in one pass.
+# Rule 1 here (the funding line is this layer's), then the protocol's rules as ``protocols.eligibility_rules`` writes
+# them, in the same order.
 RULES_SQL = f"""
 CASE
   WHEN g.id IS NULL OR i.performed_on < g.starts_on OR i.performed_on > g.ends_on THEN '{R.HORS_SUBVENTION}'
-  WHEN i.performed_on > %s THEN '{R.DATE_FUTURE}'
-  WHEN d.first_on IS NULL OR d.first_on > i.performed_on THEN '{R.PROTOCOLE_NON_DECLARE}'
-  WHEN (CASE WHEN s.n IS NULL THEN {FALSE}
-          WHEN s.n = 1 THEN s.starts_on <= i.performed_on AND (s.lifted_on IS NULL OR s.lifted_on > i.performed_on)
-          ELSE EXISTS (
-            SELECT 1 FROM {{suspension}} s2 WHERE s2.protocol_id = i.protocol_id AND s2.starts_on <= i.performed_on
-            AND (s2.lifted_on IS NULL OR s2.lifted_on > i.performed_on))
-        END) THEN '{R.PROTOCOLE_SUSPENDU}'
-  WHEN NOT {_in_team_on_date("md", "i.delegate_id", TeamRole.DELEGATE)} THEN '{R.DELEGUE_HORS_EQUIPE}'
-  WHEN t.first_completed IS NULL OR t.first_completed > i.performed_on THEN '{R.DELEGUE_NON_FORME}'
-  WHEN NOT {_in_team_on_date("ma", "i.delegant_id", TeamRole.DELEGANT)} THEN '{R.DELEGANT_HORS_EQUIPE}'
+{eligibility_rules.when_branches_sql()}
   ELSE ''
 END
 """
 
 INPUTS_SQL = f"""
 LEFT JOIN {{grant}} g ON g.structure_id = i.structure_id AND g.protocol_id = i.protocol_id
-LEFT JOIN (
-  SELECT protocol_id, MIN(deposited_on) AS first_on FROM {{declaration}} GROUP BY protocol_id
-) d ON d.protocol_id = i.protocol_id
-LEFT JOIN (
-  SELECT protocol_id, COUNT(*) AS n, MIN(starts_on) AS starts_on, MAX(lifted_on) AS lifted_on
-  FROM {{suspension}} GROUP BY protocol_id
-) s ON s.protocol_id = i.protocol_id
-LEFT JOIN ({_team_aggregate(TeamRole.DELEGATE)}) md
-  ON md.protocol_id = i.protocol_id AND md.professional_id = i.delegate_id
-LEFT JOIN ({_team_aggregate(TeamRole.DELEGANT)}) ma
-  ON ma.protocol_id = i.protocol_id AND ma.professional_id = i.delegant_id
-LEFT JOIN (
-  SELECT m.protocol_id, m.professional_id, MIN(tr.completed_on) AS first_completed
-  FROM {{team}} m JOIN {{training}} tr ON tr.membership_id = m.id
-  WHERE m.role = '{TeamRole.DELEGATE}' AND m.status = '{MembershipStatus.ACCEPTED}'
-  GROUP BY m.protocol_id, m.professional_id
-) t ON t.protocol_id = i.protocol_id AND t.professional_id = i.delegate_id
+{eligibility_rules.inputs_sql()}
 """
+
+# Rules 8 and 9 after rules 1–7 (``rule_reason``): the act's rank among its copies, the contact's rank in its episode.
+REASON_SQL = f"""CASE WHEN ranked.rule_reason <> '' THEN ranked.rule_reason
+            WHEN ranked.act_rank > 1 THEN '{R.DOUBLON}'
+            WHEN ranked.counting_unit = '{CountingUnit.PATIENT}' AND ranked.episode_rank > 1
+              THEN '{R.EPISODE_DEJA_COMPTE}'
+            ELSE '' END"""
+
+# Both windows read one sort: the act's partition (episode, reason, date, delegate) continues the episode's order.
+_EPISODE = f"{_columns('base', eligibility_rules.EPISODE_KEY)}, base.rule_reason"
+_ACT_REST = [column for column in eligibility_rules.ACT_KEY if column not in eligibility_rules.EPISODE_KEY]
 
 UPSERT_SQL = f"""
 INSERT INTO {{eligibility}} (intervention_id, grant_id, performed_on, is_eligible, reason, computed_at)
-SELECT ranked.id, ranked.grant_id, ranked.performed_on,
-       (ranked.rule_reason = '' AND ranked.episode_rank = 1),
-       CASE WHEN ranked.rule_reason <> '' THEN ranked.rule_reason
-            WHEN ranked.episode_rank > 1 THEN '{R.DOUBLON}'
-            ELSE '' END,
-       %s
+SELECT judged.id, judged.grant_id, judged.performed_on, judged.reason = '', judged.reason, %(now)s
+FROM (
+SELECT ranked.*, {REASON_SQL} AS reason
 FROM (
   SELECT base.*,
          ROW_NUMBER() OVER (
-           PARTITION BY base.structure_id, base.protocol_id, base.episode_reference, base.rule_reason
-           ORDER BY base.performed_on, base.id
+           PARTITION BY {_EPISODE}, {_columns("base", _ACT_REST)} ORDER BY base.id
+         ) AS act_rank,
+         ROW_NUMBER() OVER (
+           PARTITION BY {_EPISODE} ORDER BY {_columns("base", _ACT_REST)}, base.id
          ) AS episode_rank
   FROM (
-    SELECT i.id, i.structure_id, i.protocol_id, i.episode_reference, i.performed_on, g.id AS grant_id,
-           {RULES_SQL} AS rule_reason
+    SELECT i.id, i.structure_id, i.protocol_id, i.episode_reference, i.performed_on, i.delegate_id,
+           g.id AS grant_id, g.counting_unit, {RULES_SQL} AS rule_reason
     FROM {{intervention}} i
     {INPUTS_SQL}
     WHERE i.cancelled_at IS NULL {{scope}}
   ) base
 ) ranked
-WHERE ranked.performed_on >= %s
+) judged
+WHERE judged.performed_on >= %(since)s
   {{changed_only}}
 ON CONFLICT (intervention_id) DO UPDATE SET
   grant_id = excluded.grant_id,
@@ -175,14 +124,12 @@ WHERE {{eligibility}}.is_eligible <> excluded.is_eligible
 # join) instead of a conflict probe per row. Not for one protocol's rows: they are computed inside the transaction that
 # has just written them (an import), where the planner's statistics still believe the protocol small and would rescan
 # the whole stored table once per row; there, ``ON CONFLICT … WHERE`` skips unchanged rows through the primary key.
-CHANGED_ONLY_SQL = f"""AND NOT EXISTS (
-    SELECT 1 FROM {{eligibility}} e
-    WHERE e.intervention_id = ranked.id
-      AND e.is_eligible = (ranked.rule_reason = '' AND ranked.episode_rank = 1)
-      AND e.reason = (CASE WHEN ranked.rule_reason <> '' THEN ranked.rule_reason
-                           WHEN ranked.episode_rank > 1 THEN '{R.DOUBLON}' ELSE '' END)
-      AND COALESCE(e.grant_id, 0) = COALESCE(ranked.grant_id, 0)
-      AND e.performed_on = ranked.performed_on
+CHANGED_ONLY_SQL = """AND NOT EXISTS (
+    SELECT 1 FROM {eligibility} e
+    WHERE e.intervention_id = judged.id
+      AND e.reason = judged.reason
+      AND COALESCE(e.grant_id, 0) = COALESCE(judged.grant_id, 0)
+      AND e.performed_on = judged.performed_on
   )"""
 
 DELETE_CANCELLED_SQL = """
@@ -194,20 +141,22 @@ DELETE FROM {eligibility} WHERE intervention_id IN (
 EARLIEST = datetime.date(1, 1, 1)
 
 
-def _scope_sql(protocol_ids, structure_ids, region_ids) -> tuple[str, list]:
-    clauses, params = [], []
-    for column, ids in (("i.protocol_id", protocol_ids), ("i.structure_id", structure_ids)):
+def _scope_sql(protocol_ids, structure_ids, region_ids) -> tuple[str, dict]:
+    clauses, params = [], {}
+
+    def placeholders(name, ids):
+        ids = sorted(set(ids))
+        params.update({f"{name}_{n}": value for n, value in enumerate(ids)})
+        return ", ".join(f"%({name}_{n})s" for n in range(len(ids)))
+
+    for column, name, ids in (("i.protocol_id", "p", protocol_ids), ("i.structure_id", "s", structure_ids)):
         if ids is not None:
-            ids = sorted(set(ids))
-            clauses.append(f"{column} IN ({', '.join(['%s'] * len(ids))})")
-            params += ids
+            clauses.append(f"{column} IN ({placeholders(name, ids)})")
     if region_ids is not None:
-        ids = sorted(set(region_ids))
-        placeholders = ", ".join(["%s"] * len(ids))
         clauses.append(
-            f"i.structure_id IN (SELECT st.id FROM {{structure}} st WHERE st.region_id IN ({placeholders}))"
+            "i.structure_id IN (SELECT st.id FROM {structure} st "
+            f"WHERE st.region_id IN ({placeholders('r', region_ids)}))"
         )
-        params += ids
     return "".join(f" AND {clause}" for clause in clauses), params
 
 
@@ -223,7 +172,7 @@ def recompute_eligibility(
 
     The scope is the intersection of the given filters (None: no filter; all None: every intervention). ``since``
     limits the rows written to those dated on or after it (earlier ones cannot change: every rule looks at its own
-    date, and rule 8 only at earlier rows). Call it after changing a grant:
+    date, and rules 8 and 9 only at earlier rows). Call it after changing a grant:
     ``recompute_eligibility(structure_ids=[grant.structure_id])``.
     """
     protocol_ids, structure_ids, region_ids = (
@@ -241,7 +190,7 @@ def recompute_eligibility(
         changed_only = CHANGED_ONLY_SQL.format(**tables) if protocol_ids is None else ""
         cursor.execute(
             UPSERT_SQL.format(**tables, scope=scope.format(**tables), changed_only=changed_only),
-            [timezone.now(), today, *scope_params, since or EARLIEST],
+            {"now": timezone.now(), "today": today, "since": since or EARLIEST, **scope_params},
         )
         written = max(cursor.rowcount, 0)
         _restore_session(cursor, previous)

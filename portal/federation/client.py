@@ -71,11 +71,16 @@ def claims_of(sociallogin) -> dict:
     return {**(data.get("id_token") or {}), **(data.get("userinfo") or {})}
 
 
-def asserted_mfa(claims: dict) -> bool:
-    amr = claims.get("amr") or []
+def id_token_of(sociallogin) -> dict:
+    return (sociallogin.account.extra_data or {}).get("id_token") or {}
+
+
+def asserted_mfa(id_token: dict) -> bool:
+    """Whether the ID token (the authentication claims live there, never in userinfo) asserts several factors."""
+    amr = id_token.get("amr") or []
     if isinstance(amr, str):
         amr = [amr]
-    return "mfa" in amr or claims.get("acr") in MFA_ACR_VALUES
+    return "mfa" in amr or id_token.get("acr") in MFA_ACR_VALUES
 
 
 def psc_rpps(claims: dict) -> str | None:
@@ -206,7 +211,7 @@ def _federated_login(login) -> tuple[object, dict] | None:
     sociallogin = (login.signal_kwargs or {}).get("sociallogin") if login else None
     if sociallogin is None or sociallogin.account.provider not in (PROCONNECT, PRO_SANTE_CONNECT):
         return None
-    return sociallogin, claims_of(sociallogin)
+    return sociallogin, id_token_of(sociallogin)
 
 
 class FederatedAuthenticateStage(AuthenticateStage):
@@ -224,21 +229,38 @@ def _on_federated_login(sender, request, user, sociallogin=None, **kwargs):
     """Keep what the logout needs, and record the provider's second factor as this session's (``portal.mfa``)."""
     if sociallogin is None or sociallogin.account.provider not in (PROCONNECT, PRO_SANTE_CONNECT):
         return
-    claims = claims_of(sociallogin)
+    id_token = id_token_of(sociallogin)
     request.session[SESSION_KEY] = {
         "provider_id": sociallogin.account.provider,
         "id_token_hint": sociallogin.state.get("id_token_hint", ""),
     }
-    if asserted_mfa(claims):
+    if asserted_mfa(id_token):
         record_authentication(
             request,
             user,
             "mfa",
             type="federated",
             provider=sociallogin.account.provider,
-            amr=claims.get("amr"),
-            acr=claims.get("acr"),
+            amr=id_token.get("amr"),
+            acr=id_token.get("acr"),
         )
+
+
+def federated_connections(user) -> list[dict]:
+    """The providers linked to the account, with what they said that is useful to the person (« Mon compte »)."""
+    from allauth.socialaccount.models import SocialAccount
+
+    names = {PROCONNECT: "ProConnect", PRO_SANTE_CONNECT: "Pro Santé Connect"}
+    connections = []
+    for account in SocialAccount.objects.filter(user=user, provider__in=names).order_by("provider", "pk"):
+        claims = {**(account.extra_data.get("id_token") or {}), **(account.extra_data.get("userinfo") or {})}
+        if account.provider == PROCONNECT:
+            details = f"SIRET {claims['siret']}" if claims.get("siret") else ""
+        else:
+            rpps = psc_rpps(claims)
+            details = f"RPPS {rpps}" if rpps else ""
+        connections.append({"name": names[account.provider], "account": account, "details": details})
+    return connections
 
 
 def end_session_url(request, post_logout_redirect_uri: str) -> str | None:

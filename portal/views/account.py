@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from portal import services
+from portal.federation.client import federated_connections
 from portal.forms import AccountForm, ProfessionalForm
 from portal.mfa import has_totp
 from portal.models import Invitation, Professional
@@ -46,6 +47,7 @@ def account(request):
             "professional": professional,
             "invitations": invitations,
             "has_totp": has_totp(request.user),
+            "federated": federated_connections(request.user),
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -11,8 +11,9 @@ lifted on 2025-10-16; SNP-POLLAKIURIE at the CPTS. Whatever it cannot find, it s
 The year shows every exclusion reason the demo's dates allow: January and February are before the grant
 (``hors_subvention``), a date typed 2027 instead of 2025 (``date_future``), the suspension window
 (``protocole_suspendu``), the pharmacist's acts before joining the team (``delegue_hors_equipe``), the second nurse's
-acts before her training (``delegue_non_forme``), a nurse named as delegant (``delegant_hors_equipe``) and follow-up
-visits logged as new episodes (``doublon``). ``protocole_non_declare`` cannot occur here: the grant and the first
+acts before her training (``delegue_non_forme``), a nurse named as delegant (``delegant_hors_equipe``). Follow-up
+visits logged as new lines of an episode were ``doublon`` until issue 15: the AMI grant pays per intervention, so
+they are paid. ``protocole_non_declare`` cannot occur here: the grant and the first
 declaration both start on 2025-03-01 (the tests cover it). About 300 eligible interventions: the €7,000 cap is
 reached in the second half-year.
 """

@@ -240,5 +240,5 @@ class FastXlsx:
 def open_fast(archive: zipfile.ZipFile) -> FastXlsx:
     try:
         return FastXlsx(archive)
-    except (KeyError, ValueError, AttributeError, TypeError) as error:
+    except (KeyError, ValueError, AttributeError, TypeError, ParseError) as error:  # malformed XML: openpyxl tries
         raise XlsxFormatError(str(error)) from error

@@ -50,9 +50,10 @@ class Intervention(models.Model):
     """One patient episode handled under a protocol (one line of seed 003's reporting table).
 
     No patient name, NIR or health data is stored: ``episode_reference`` is the structure's own anonymous reference.
-    (structure, protocol, episode_reference) identifies an episode: an identical row (same date and delegate) is
-    refused by a unique constraint, so re-importing a file adds nothing; another date or delegate for the same
-    episode is stored, and excluded from funding as a duplicate.
+    (structure, protocol, episode_reference) identifies an episode: an identical row (same date and delegate, the same
+    act reported twice) is refused by a unique constraint, so re-importing a file adds nothing; another date or
+    delegate for the same episode is stored: another intervention, paid by an AMI grant, not by a per-patient line
+    (``protocols.eligibility_rules``, ``funding.services.eligibility``).
     """
 
     structure = models.ForeignKey("portal.Structure", on_delete=models.PROTECT, related_name="interventions")
@@ -144,8 +145,8 @@ class ImportBatch(BackgroundJob):
     rows_read = models.PositiveIntegerField("lignes lues", default=0)
     created_count = models.PositiveIntegerField("interventions créées", default=0)
     identical_count = models.PositiveIntegerField("lignes déjà présentes (ignorées)", default=0)
-    # Rows stored although their episode already had an intervention (another date or delegate): eligibility
-    # excludes all but the first as ``doublon``.
+    # Rows stored although their episode already had an intervention (another date or delegate): paid by an AMI
+    # grant (per intervention); a per-patient line pays the first only (``episode_deja_compte``).
     episode_repeat_count = models.PositiveIntegerField("lignes d'un épisode déjà enregistré (doublons)", default=0)
     error_count = models.PositiveIntegerField("lignes en erreur", default=0)
     errors = models.JSONField("erreurs (ligne, colonne, message)", default=list, blank=True)

@@ -5,7 +5,8 @@
   the same transaction, through ``eligibility_inputs_changed``).
 - Idempotent twice over: a file whose SHA-256 was already imported for the structure adds nothing (and says so);
   a row identical to a stored intervention (same protocol, episode, date and delegate) is skipped. A row of a known
-  episode with another date or delegate is stored, and the eligibility excludes it as ``doublon``.
+  episode with another date or delegate is stored and counted as a repeat: an AMI grant pays it (per intervention),
+  a per-patient line excludes it as ``episode_deja_compte``.
 - Two layouts, one set of checks: the portal's template, and the tableau de reporting as the ARS hands it out (its
   title block's FINESS must be the structure's, its lines fall within its « Période concernée », and each line's
   episode is derived: ``protocols.imports.episodes``).

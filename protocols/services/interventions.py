@@ -1,7 +1,9 @@
 """Writes of interventions logged one by one: a delegate logs, edits or cancels an intervention.
 
 A delegate may only log what the protocol allows on that date: the form refuses a date in the future, a protocol not
-yet declared or suspended on that date, a delegate not in the team or not yet trained, a delegant not in the team.
+yet declared or suspended on that date, a delegate not in the team or not yet trained, a delegant not in the team
+(the rules of ``protocols.eligibility_rules``, the very conditions the funding engine excludes with), and the same
+act logged twice (``STORED_ACT_KEY``).
 (Imports store such rows and let the eligibility exclude them with a reason: a reporting table is a record of what
 happened, the form is a declaration by the person who did it.)
 
@@ -20,9 +22,9 @@ from portal.errors import ApplicationError
 from portal.models import Professional, User
 from portal.roles import Role
 from portal.validators import normalize_identifier
+from protocols.eligibility_rules import STORED_ACT_KEY, rules_failed
 from protocols.imports.validation import MAX_REFERENCE_LENGTH, NIR
 from protocols.models import (
-    Declaration,
     Intervention,
     InterventionSource,
     MembershipStatus,
@@ -30,7 +32,6 @@ from protocols.models import (
     Suspension,
     TeamMembership,
     TeamRole,
-    Training,
 )
 from protocols.signals import eligibility_inputs_changed
 
@@ -43,10 +44,45 @@ def notify_eligibility_inputs(*, protocol_id: int, since: datetime.date | None) 
     eligibility_inputs_changed.send(sender=Intervention, protocol_id=protocol_id, since=since)
 
 
-def _in_team(protocol, professional, role, day) -> bool:
-    return (
-        TeamMembership.objects.active_on(day).filter(protocol=protocol, professional=professional, role=role).exists()
+def _explain_rules(protocol, delegate, delegant, performed_on, today, add) -> None:
+    """The protocol's eligibility rules (``protocols.eligibility_rules``, the engine's own text), each failure said
+    in French on its field. A date in the future hides the others; an untrained delegate is said only of a delegate
+    of the team; without a delegant, the form's own "required" error speaks."""
+    check = rules_failed(
+        protocol_id=protocol.pk,
+        performed_on=performed_on,
+        delegate_id=delegate.pk,
+        delegant_id=delegant.pk if delegant is not None else None,
+        today=today,
     )
+    failed, day = set(check.failed), _fmt(performed_on)
+    if "date_future" in failed:
+        add("performed_on", f"La date ne peut pas être dans le futur (nous sommes le {_fmt(today)}).")
+        return
+    if "protocole_non_declare" in failed:
+        if check.first_deposit is None:
+            add("performed_on", "Le protocole n'est pas encore déclaré à l'ARS : aucune intervention ne compte.")
+        else:
+            add(
+                "performed_on",
+                f"Le protocole n'était pas encore déclaré à l'ARS le {day} (déclaré le {_fmt(check.first_deposit)}).",
+            )
+    if "protocole_suspendu" in failed:
+        suspension = Suspension.objects.covering(performed_on).filter(protocol=protocol).order_by("starts_on").first()
+        until = f"levée le {_fmt(suspension.lifted_on)}" if suspension.lifted_on else "non levée"
+        add(
+            "performed_on",
+            f"Le protocole était suspendu le {day} (suspension du {_fmt(suspension.starts_on)}, {until}).",
+        )
+    if "delegue_hors_equipe" in failed:
+        add("performed_on", f"{delegate.user.get_full_name()} n'était pas délégué de l'équipe le {day}.")
+    elif "delegue_non_forme" in failed:
+        later = check.first_training
+        detail = f"terminée le {_fmt(later)}" if later else "aucune date de fin enregistrée"
+        name = delegate.user.get_full_name()
+        add("performed_on", f"La formation de {name} n'était pas terminée le {day} ({detail}).")
+    if "delegant_hors_equipe" in failed and delegant is not None and delegant.pk != delegate.pk:
+        add("delegant", f"{delegant.user.get_full_name()} n'était pas délégant de l'équipe le {day}.")
 
 
 def intervention_problems(
@@ -80,54 +116,7 @@ def intervention_problems(
         add("delegant", "Le délégant doit être un autre professionnel que le délégué.")
 
     if performed_on is not None:
-        day = _fmt(performed_on)
-        if performed_on > today:
-            add("performed_on", f"La date ne peut pas être dans le futur (nous sommes le {_fmt(today)}).")
-        else:
-            first_deposit = (
-                Declaration.objects.filter(protocol=protocol)
-                .order_by("deposited_on")
-                .values_list("deposited_on", flat=True)
-                .first()
-            )
-            if first_deposit is None:
-                add("performed_on", "Le protocole n'est pas encore déclaré à l'ARS : aucune intervention ne compte.")
-            elif performed_on < first_deposit:
-                add(
-                    "performed_on",
-                    f"Le protocole n'était pas encore déclaré à l'ARS le {day} (déclaré le {_fmt(first_deposit)}).",
-                )
-            suspension = Suspension.objects.covering(performed_on).filter(protocol=protocol).first()
-            if suspension is not None:
-                until = f"levée le {_fmt(suspension.lifted_on)}" if suspension.lifted_on else "non levée"
-                add(
-                    "performed_on",
-                    f"Le protocole était suspendu le {day} (suspension du {_fmt(suspension.starts_on)}, {until}).",
-                )
-            if not _in_team(protocol, delegate, TeamRole.DELEGATE, performed_on):
-                add("performed_on", f"{delegate.user.get_full_name()} n'était pas délégué de l'équipe le {day}.")
-            else:
-                trainings = Training.objects.filter(
-                    membership__protocol=protocol,
-                    membership__professional=delegate,
-                    membership__role=TeamRole.DELEGATE,
-                )
-                if not trainings.filter(completed_on__lte=performed_on).exists():
-                    later = (
-                        trainings.filter(completed_on__isnull=False)
-                        .order_by("completed_on")
-                        .values_list("completed_on", flat=True)
-                        .first()
-                    )
-                    detail = f"terminée le {_fmt(later)}" if later else "aucune date de fin enregistrée"
-                    add(
-                        "performed_on",
-                        f"La formation de {delegate.user.get_full_name()} n'était pas terminée le {day} ({detail}).",
-                    )
-            if delegant is not None and delegant.pk != delegate.pk:
-                if not _in_team(protocol, delegant, TeamRole.DELEGANT, performed_on):
-                    add("delegant", f"{delegant.user.get_full_name()} n'était pas délégant de l'équipe le {day}.")
-
+        _explain_rules(protocol, delegate, delegant, performed_on, today, add)
     if second_contact_on is not None:
         if performed_on is not None and second_contact_on < performed_on:
             add("second_contact_on", "Le second contact ne peut pas précéder l'intervention.")
@@ -137,9 +126,13 @@ def intervention_problems(
         add("second_contact_on", "Indiquez la date du second contact.")
 
     if reference and performed_on is not None:
-        identical = Intervention.objects.active().filter(
-            protocol=protocol, episode_reference=reference, performed_on=performed_on, delegate=delegate
-        )
+        act = {
+            "protocol_id": protocol.pk,
+            "episode_reference": reference,
+            "performed_on": performed_on,
+            "delegate_id": delegate.pk,
+        }
+        identical = Intervention.objects.active().filter(**{column: act[column] for column in STORED_ACT_KEY})
         if exclude_pk:
             identical = identical.exclude(pk=exclude_pk)
         if identical.exists():

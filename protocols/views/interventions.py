@@ -18,7 +18,7 @@ from portal.models import Professional
 from portal.roles import Role
 from protocols import selectors_interventions as selectors
 from protocols.forms.interventions import InterventionForm
-from protocols.models import Intervention, Protocol
+from protocols.models import Intervention, Protocol, ProtocolKind
 from protocols.services import interventions as services
 
 PAGE_SIZE = 25
@@ -142,12 +142,17 @@ def _announce(request, intervention: Intervention, verb: str) -> None:
         f"Intervention du {intervention.performed_on:%d/%m/%Y} ({intervention.protocol.code}, épisode "
         f"{intervention.episode_reference}) {verb}.",
     )
+    # A local protocol's AMI grant pays every intervention (seed 000): another date of the episode is paid. A national
+    # protocol's forfait is per patient (seed 003): only the episode's first contact is.
+    if intervention.protocol.kind != ProtocolKind.NATIONAL:
+        return
     earlier = selectors.episode_other_interventions(intervention).first()
     if earlier is not None and (earlier.performed_on, earlier.pk) < (intervention.performed_on, intervention.pk):
         messages.warning(
             request,
-            f"Cet épisode a déjà une intervention le {earlier.performed_on:%d/%m/%Y} : celle-ci ne sera pas payée une "
-            "seconde fois (doublon). Pour un second contact, renseignez plutôt sa date sur l'intervention initiale.",
+            f"Cet épisode a déjà une intervention le {earlier.performed_on:%d/%m/%Y} : un forfait par patient "
+            "n'en paie que le premier contact (épisode déjà compté). Pour un second contact, renseignez plutôt sa "
+            "date sur l'intervention initiale.",
         )
 
 

@@ -84,7 +84,7 @@ def _build():
 def run(bench: Bench) -> None:
     from django.conf import settings
 
-    from protocols.selectors import is_trained_delegate_on
+    from protocols.eligibility_rules import rules_failed
 
     settings.ALLOWED_HOSTS = ["*"]
     try:
@@ -93,14 +93,16 @@ def run(bench: Bench) -> None:
             timings = []
             for n in range(1000):
                 started = time.perf_counter()
-                is_trained_delegate_on(
-                    protocol=protocols[n % PROTOCOLS].pk,
-                    professional=professionals[n % MEMBERS].pk,
-                    day=datetime.date(2024, 6, 1),
+                rules_failed(
+                    protocol_id=protocols[n % PROTOCOLS].pk,
+                    delegate_id=professionals[n % MEMBERS].pk,
+                    delegant_id=professionals[(n + 1) % MEMBERS].pk,
+                    performed_on=datetime.date(2024, 6, 1),
+                    today=datetime.date(2024, 6, 1),
                 )
                 timings.append((time.perf_counter() - started) * 1000)
             bench.record(
-                "« délégué formé le jour d ? » (médiane)", round(statistics.median(timings), 2), "ms", "< 2 ms"
+                "« règles du protocole le jour d » (médiane)", round(statistics.median(timings), 2), "ms", "< 2 ms"
             )
             client = Client()
             client.force_login(instructor)

@@ -36,21 +36,22 @@ def test_a_professional_logs_interventions_and_sees_which_are_excluded_and_why(p
     form.save_and_log_another()
     expect(page.get_by_role("status")).to_contain_text("EP-PARCOURS-0001) enregistrée")
 
-    # The same episode again, today: saved, but he is told it will not be paid twice.
+    # The same episode again, today: a follow-up on another day is another intervention, paid by the AMI grant
+    # (seed 000: per intervention), so nothing to warn about.
     form.episode.fill("EP-PARCOURS-0001")
     form.save()
-    expect(page.get_by_text("ne sera pas payée une seconde fois (doublon)")).to_be_visible()
     table = page.get_by_test_id("my-interventions")
     expect(table.get_by_role("row").filter(has_text="EP-PARCOURS-0001")).to_have_count(2)
     screenshot(page, "intervention-mes-interventions")
 
-    # His eligibility page: the first act is paid, the second is a duplicate, the demo's May 2025 acts predate
-    # the end of his training.
+    # His eligibility page: both acts of the episode are paid, the demo's May 2025 acts predate the end of his
+    # training.
     open_menu_entry(page, "Éligibilité de mes interventions")
     listing = page.get_by_test_id("intervention-list")
     logged = listing.get_by_role("row").filter(has_text="EP-PARCOURS-0001")
     expect(logged.filter(has_text=yesterday.strftime("%d/%m/%Y"))).to_contain_text("Éligible")
-    expect(logged.filter(has_text=today.strftime("%d/%m/%Y"))).to_contain_text("Doublon d'un épisode déjà compté")
+    expect(logged.filter(has_text=today.strftime("%d/%m/%Y"))).to_contain_text("Éligible")
+    expect(page.get_by_text("épisode déjà compté")).to_have_count(0)
     page.get_by_label("Statut").select_option(label="Exclue")
     page.get_by_role("button", name="Filtrer").click()
     expect(listing).to_contain_text("Formation du délégué non terminée à cette date")
@@ -61,7 +62,7 @@ def test_a_professional_logs_interventions_and_sees_which_are_excluded_and_why(p
     excluded = Intervention.objects.active().filter(his, eligibility__is_eligible=False).count()
     expect(listing.locator("caption")).to_have_text(f"Interventions ({excluded})")
     mine = Intervention.objects.filter(delegate__user__email=HUGO, episode_reference="EP-PARCOURS-0001")
-    assert sorted(mine.values_list("eligibility__reason", flat=True)) == ["", "doublon"]
+    assert sorted(mine.values_list("eligibility__reason", flat=True)) == ["", ""]
     expect_screenshots(
         "intervention-saisie-erreur", "intervention-mes-interventions", "intervention-exclusions-motifs", since=started
     )

@@ -74,15 +74,21 @@ def build_world(
     team_joined_on=MARCH_1,
     trained_on=MARCH_10,
     code=None,
+    counting_unit="intervention",
+    national=False,
 ) -> EligibilityWorld:
     structure = structure or StructureFactory()
     protocol_kwargs = {"code": code} if code else {}
+    if national:
+        protocol_kwargs["national"] = True
     protocol = ProtocolFactory(structure=structure, declared=True, declared_on=declared_on, **protocol_kwargs)
     DeclarationFactory(protocol=protocol, version=1, deposited_on=declared_on)
     grant = None
     if with_grant:
         dossier = DossierFactory(structure=structure, protocol=protocol, submitted=True, state=DossierState.SELECTED)
-        grant = GrantFactory(dossier=dossier, starts_on=grant_starts_on, ends_on=grant_ends_on)
+        grant = GrantFactory(
+            dossier=dossier, starts_on=grant_starts_on, ends_on=grant_ends_on, counting_unit=counting_unit
+        )
     delegant_membership = TeamMembershipFactory(protocol=protocol, delegant=True, joined_on=team_joined_on)
     delegate_membership = TeamMembershipFactory(protocol=protocol, joined_on=team_joined_on)
     TrainingFactory(membership=delegate_membership, completed_on=trained_on)

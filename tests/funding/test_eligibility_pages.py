@@ -24,9 +24,10 @@ D = datetime.date
 @pytest.fixture
 def paca():
     region = RegionFactory(code="PACA")
-    world = build_world(structure=StructureFactory(region=region, name="MSP des Tests"))
+    # A line counted per patient (an SNP forfait): the episode's second line is not paid.
+    world = build_world(structure=StructureFactory(region=region, name="MSP des Tests"), counting_unit="patient")
     world.intervention(D(2025, 4, 2), episode_reference="EP-1")
-    world.intervention(D(2025, 4, 9), episode_reference="EP-1")  # doublon
+    world.intervention(D(2025, 4, 9), episode_reference="EP-1")  # episode_deja_compte
     world.intervention(D(2025, 4, 12), episode_reference="EP-2")
     SuspensionFactory(protocol=world.protocol, starts_on=D(2025, 5, 1), lifted_on=D(2025, 5, 3))
     world.intervention(D(2025, 5, 2), episode_reference="EP-3")  # suspended
@@ -52,7 +53,14 @@ def test_the_coordinator_sees_their_structure_per_protocol_and_month(client, pac
     assert response.status_code == 200
     assert _rows(response) == [
         ("MSP des Tests", D(2025, 5, 1), 2, 1, 1, [("protocole_suspendu", "Protocole suspendu à cette date", 1)]),
-        ("MSP des Tests", D(2025, 4, 1), 3, 2, 1, [("doublon", "Doublon d'un épisode déjà compté", 1)]),
+        (
+            "MSP des Tests",
+            D(2025, 4, 1),
+            3,
+            2,
+            1,
+            [("episode_deja_compte", "Épisode déjà compté (forfait par patient)", 1)],
+        ),
     ]
     totals = response.context["totals"]
     assert (totals["total"], totals["eligible"], totals["excluded"]) == (5, 3, 2)
@@ -77,7 +85,7 @@ def test_filters_by_status_reason_and_month(client, paca):
     url = reverse("funding:intervention_list")
     page = client.get(url, {"statut": "exclue"}).context["page"]
     assert {i.episode_reference for i in page.object_list} == {"EP-1", "EP-3"}
-    page = client.get(url, {"motif": "doublon"}).context["page"]
+    page = client.get(url, {"motif": "episode_deja_compte"}).context["page"]
     assert [(i.episode_reference, i.performed_on) for i in page.object_list] == [("EP-1", D(2025, 4, 9))]
     page = client.get(url, {"annee": 2025, "mois": 5, "statut": "eligible"}).context["page"]
     assert [i.episode_reference for i in page.object_list] == ["EP-4"]
@@ -108,7 +116,7 @@ def test_a_professional_follows_only_his_own_interventions(client, paca):
     response = client.get(reverse("funding:intervention_list"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "EP-1" in page and "doublon" in page and "protocole_suspendu" in page
+    assert "EP-1" in page and "episode_deja_compte" in page and "protocole_suspendu" in page
     assert "EP-9" not in page  # the neighbour's delegate's act
     client.force_login(neighbour.delegate.user)
     page = client.get(reverse("funding:intervention_list")).content.decode()
@@ -154,12 +162,12 @@ def test_the_export_is_the_import_format_plus_status_and_reason(client, paca):
     assert lines[1][4] == world.delegate.identifier
     assert [(line[8], line[11], line[12]) for line in lines[1:]] == [
         ("EP-1", "éligible", ""),
-        ("EP-1", "exclue", "doublon"),
+        ("EP-1", "exclue", "episode_deja_compte"),
         ("EP-2", "éligible", ""),
         ("EP-3", "exclue", "protocole_suspendu"),
         ("EP-4", "éligible", ""),
     ]
-    assert [line[8] for line in _export_csv(client, motif="doublon")[1:]] == ["EP-1"]
+    assert [line[8] for line in _export_csv(client, motif="episode_deja_compte")[1:]] == ["EP-1"]
 
 
 def test_the_xlsx_export_has_real_dates(client, paca):

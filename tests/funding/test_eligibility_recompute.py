@@ -60,15 +60,16 @@ def test_scopes_protocol_structure_region():
     assert recompute_eligibility() == 3
 
 
-def test_since_leaves_earlier_rows_untouched_and_doublons_stay_right(world):
+def test_since_leaves_earlier_rows_untouched_and_repeats_stay_right():
+    world = build_world(counting_unit="patient")
     early = world.intervention(D(2025, 4, 1), episode_reference="EP-1")
     late = world.intervention(D(2025, 6, 1), episode_reference="EP-1")
     world.recompute()
-    assert world.reason_of(late) == "doublon"
+    assert world.reason_of(late) == "episode_deja_compte"
     InterventionEligibility.objects.filter(intervention=early).update(reason="hors_subvention", is_eligible=False)
     world.recompute(since=D(2025, 5, 1))
     assert world.reason_of(early) == "hors_subvention"  # not rewritten: before `since`
-    assert world.reason_of(late) == "doublon"  # still sees the earlier row of its episode
+    assert world.reason_of(late) == "episode_deja_compte"  # still sees the earlier row of its episode
 
 
 def test_a_team_change_signalled_by_the_protocols_layer_is_reflected(world):

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 
 from funding.models import ExclusionReason, InterventionEligibility
 from funding.services.eligibility import RULES_IN_ORDER, recompute_eligibility
@@ -29,6 +30,7 @@ def test_rules_are_listed_in_the_order_of_the_issue():
         "delegue_non_forme",
         "delegant_hors_equipe",
         "doublon",
+        "episode_deja_compte",
     ]
     assert [str(rule) for rule in RULES_IN_ORDER] == ExclusionReason.values
 
@@ -271,42 +273,74 @@ def test_rule_7_a_delegant_who_left_and_came_back(world):
     assert world.reason_on(D(2025, 7, 1)) == "eligible"
 
 
-# Rule 8 ---------------------------------------------------------------------------------------------------------
+# Rules 8 and 9: counting ---------------------------------------------------------------------------------------
 
 
-def test_rule_8_the_earliest_date_of_an_episode_wins(world):
+def test_rule_8_per_intervention_another_date_of_the_episode_is_another_paid_intervention(world):
+    # Seed 000: "25 € par intervention réalisée" — an HTA follow-up on another day is paid again.
+    assert world.grant.counting_unit == "intervention"
+    later = world.intervention(D(2025, 5, 10), episode_reference="EP-1")
+    earlier = world.intervention(D(2025, 5, 2), episode_reference="EP-1", delegate=world.add_delegate())
+    same_day_other_delegate = world.intervention(D(2025, 5, 2), episode_reference="EP-1")
+    world.recompute()
+    assert [world.reason_of(i) for i in (earlier, same_day_other_delegate, later)] == ["eligible"] * 3
+
+
+def test_rule_8_the_same_act_reported_twice_is_stored_once(world):
+    # Same structure, protocol, episode, date and delegate: the database refuses the second active copy, so the
+    # engine never pays it (it would say ``doublon`` if it ever saw one).
+    world.intervention(D(2025, 5, 2), episode_reference="EP-1")
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        world.intervention(D(2025, 5, 2), episode_reference="EP-1")
+
+
+@pytest.fixture
+def per_patient():
+    return build_world(counting_unit="patient")
+
+
+def test_rule_9_per_patient_the_earliest_date_of_an_episode_wins(per_patient):
+    world = per_patient
     later = world.intervention(D(2025, 5, 10), episode_reference="EP-1")
     earlier = world.intervention(D(2025, 5, 2), episode_reference="EP-1", delegate=world.add_delegate())
     world.recompute()
     assert world.reason_of(earlier) == "eligible"
-    assert world.reason_of(later) == "doublon"
+    assert world.reason_of(later) == "episode_deja_compte"
 
 
-def test_rule_8_on_the_same_date_the_first_recorded_wins(world):
+def test_rule_9_per_patient_on_the_same_date_one_contact_is_paid(per_patient):
+    world = per_patient
     first = world.intervention(D(2025, 5, 2), episode_reference="EP-1")
     second = world.intervention(D(2025, 5, 2), episode_reference="EP-1", delegate=world.add_delegate())
     third = world.intervention(D(2025, 5, 3), episode_reference="EP-1", delegate=world.add_delegate())
     world.recompute()
-    assert [world.reason_of(i) for i in (first, second, third)] == ["eligible", "doublon", "doublon"]
-
-
-def test_rule_8_only_counted_interventions_make_duplicates(world):
-    # The earliest intervention of the episode is excluded (delegate not trained yet): the next one is counted.
-    untrained = world.add_delegate(trained_on=D(2025, 6, 1))
-    excluded = world.intervention(D(2025, 5, 2), episode_reference="EP-1", delegate=untrained)
-    counted = world.intervention(D(2025, 5, 9), episode_reference="EP-1")
-    duplicate = world.intervention(D(2025, 5, 20), episode_reference="EP-1")
-    world.recompute()
-    assert [world.reason_of(i) for i in (excluded, counted, duplicate)] == [
-        "delegue_non_forme",
+    assert [world.reason_of(i) for i in (first, second, third)] == [
         "eligible",
-        "doublon",
+        "episode_deja_compte",
+        "episode_deja_compte",
     ]
 
 
-def test_rule_8_episodes_are_per_structure_and_protocol(world):
-    other_protocol = build_world(structure=world.structure)
-    other_structure = build_world()
+def test_rule_9_only_counted_contacts_use_up_the_episode(per_patient):
+    # The earliest contact of the episode is excluded (delegate not trained yet): the next one earns the forfait.
+    world = per_patient
+    untrained = world.add_delegate(trained_on=D(2025, 6, 1))
+    excluded = world.intervention(D(2025, 5, 2), episode_reference="EP-1", delegate=untrained)
+    counted = world.intervention(D(2025, 5, 9), episode_reference="EP-1")
+    repeat = world.intervention(D(2025, 5, 20), episode_reference="EP-1")
+    world.recompute()
+    assert [world.reason_of(i) for i in (excluded, counted, repeat)] == [
+        "delegue_non_forme",
+        "eligible",
+        "episode_deja_compte",
+    ]
+
+
+@pytest.mark.parametrize("unit", ["intervention", "patient"])
+def test_rules_8_9_episodes_are_per_structure_and_protocol(unit):
+    world = build_world(counting_unit=unit)
+    other_protocol = build_world(structure=world.structure, counting_unit=unit)
+    other_structure = build_world(counting_unit=unit)
     mine = world.intervention(D(2025, 5, 2), episode_reference="EP-1")
     same_ref_other_protocol = other_protocol.intervention(D(2025, 5, 3), episode_reference="EP-1")
     same_ref_other_structure = other_structure.intervention(D(2025, 5, 4), episode_reference="EP-1")
@@ -316,7 +350,9 @@ def test_rule_8_episodes_are_per_structure_and_protocol(world):
     assert world.reason_of(same_ref_other_structure) == "eligible"
 
 
-def test_a_second_contact_never_earns_a_second_payment(world):
+@pytest.mark.parametrize("unit", ["intervention", "patient"])
+def test_a_second_contact_never_earns_a_second_payment(unit):
+    world = build_world(counting_unit=unit)
     intervention = world.intervention(D(2025, 5, 2), second_contact_on=D(2025, 5, 3))
     world.recompute()
     assert (
@@ -363,7 +399,9 @@ def test_the_reason_is_the_first_failing_rule(first_broken):
     assert world.reason_of(intervention) == RULES_IN_ORDER[first_broken - 1]
 
 
-def test_a_duplicate_that_also_breaks_a_rule_gives_the_rule(world):
+@pytest.mark.parametrize("unit", ["intervention", "patient"])
+def test_a_repeat_that_also_breaks_a_rule_gives_the_rule(unit):
+    world = build_world(counting_unit=unit)
     world.intervention(D(2025, 5, 2), episode_reference="EP-1")
     SuspensionFactory(protocol=world.protocol, starts_on=D(2025, 5, 5), lifted_on=D(2025, 5, 6))
     suspended_repeat = world.intervention(D(2025, 5, 5), episode_reference="EP-1")

@@ -200,3 +200,14 @@ def test_the_region_admin_journal_shows_the_federated_logins_of_the_region(clien
 
     entries = [entry for label, entry in response.context["page"].object_list if label == "Connexion fédérée"]
     assert [(entry.outcome, entry.user_id) for entry in entries] == [("linked", agent.pk)]
+
+
+def test_my_account_shows_the_linked_provider_and_its_siret(client, oidc_provider):
+    agent = agent_of(RegionFactory(code="PACA"), Role.INSTRUCTOR)
+    oidc_provider.add_agent("camille", email=agent.email, mfa=True)
+    log_in(client, oidc_provider, "camille")
+
+    content = client.get(reverse("portal:account")).content.decode()
+
+    assert "Connexion par ProConnect reliée le" in content
+    assert "SIRET 13002526500013" in content

@@ -3,8 +3,8 @@
 import pytest
 
 from portal.models import Professional
-from protocols import selectors
 from protocols.demo import keys
+from protocols.eligibility_rules import rules_failed
 from protocols.models import DocumentStatus, MemberDocument, Protocol
 from tests.protocols.conftest import D
 
@@ -37,20 +37,39 @@ TRAINED_DELEGATE_CASES = [
 ]
 
 
+def _failed(protocol, day, delegate_email, delegant_email=None) -> tuple[str, ...]:
+    """The protocol's eligibility rules the demo breaks on ``day`` (``protocols.eligibility_rules``)."""
+    delegant = _pro(delegant_email) if delegant_email else None
+    return rules_failed(
+        protocol_id=protocol.pk,
+        performed_on=day,
+        delegate_id=_pro(delegate_email).pk,
+        delegant_id=delegant.pk if delegant else None,
+        today=D(2030, 1, 1),
+    ).failed
+
+
+def _trained_delegate(protocol, email, day) -> bool:
+    failed = _failed(protocol, day, email)
+    return "delegue_hors_equipe" not in failed and "delegue_non_forme" not in failed
+
+
 def test_hta_trained_delegates(hta):
     for email, day, expected in TRAINED_DELEGATE_CASES:
-        assert selectors.is_trained_delegate_on(protocol=hta, professional=_pro(email), day=day) is expected, (
-            email,
-            day,
-        )
+        assert _trained_delegate(hta, email, day) is expected, (email, day)
 
 
 def test_hta_suspension_window(hta):
-    assert selectors.suspension_windows(hta) == [(D(2025, 10, 1), D(2025, 10, 16))]
-    assert not selectors.is_suspended_on(hta, D(2025, 9, 30))
-    assert all(selectors.is_suspended_on(hta, D(2025, 10, day)) for day in range(1, 16))
-    assert not selectors.is_suspended_on(hta, D(2025, 10, 16))
-    assert selectors.is_delegant_on(protocol=hta, professional=_pro("medecin.msp@demo.fr"), day=D(2025, 3, 1))
+    def suspended(day):
+        return "protocole_suspendu" in _failed(hta, day, "ide.msp@demo.fr")
+
+    assert list(hta.suspensions.order_by("starts_on").values_list("starts_on", "lifted_on")) == [
+        (D(2025, 10, 1), D(2025, 10, 16))
+    ]
+    assert not suspended(D(2025, 9, 30))
+    assert all(suspended(D(2025, 10, day)) for day in range(1, 16))
+    assert not suspended(D(2025, 10, 16))
+    assert "delegant_hors_equipe" not in _failed(hta, D(2025, 3, 1), "ide.msp@demo.fr", "medecin.msp@demo.fr")
 
 
 def test_documents_in_realistic_statuses(hta):
@@ -80,14 +99,11 @@ def test_other_demo_protocols(demo):
         pollakiuria.structure.finess == keys.PAYS_D_AIX_FINESS
         and pollakiuria.national_protocol.code == "SNP-POLLAKIURIE"
     )
-    assert selectors.is_declared_on(pollakiuria, D(2025, 1, 15)) and not selectors.is_declared_on(
-        pollakiuria, D(2025, 1, 14)
-    )
-    assert selectors.is_trained_delegate_on(
-        protocol=pollakiuria, professional=_pro("ide.cpts@demo.fr"), day=D(2025, 2, 1)
-    )
+    assert "protocole_non_declare" not in _failed(pollakiuria, D(2025, 1, 15), "ide.cpts@demo.fr")
+    assert "protocole_non_declare" in _failed(pollakiuria, D(2025, 1, 14), "ide.cpts@demo.fr")
+    assert _trained_delegate(pollakiuria, "ide.cpts@demo.fr", D(2025, 2, 1))
     bpco = Protocol.objects.get(code=keys.CVL_CODE)
     assert bpco.structure.finess == keys.VAL_DE_LOIRE_FINESS and bpco.status == "declared"
-    assert selectors.is_trained_delegate_on(protocol=bpco, professional=_pro("ide.cvl@demo.fr"), day=D(2025, 3, 1))
+    assert _trained_delegate(bpco, "ide.cvl@demo.fr", D(2025, 3, 1))
     vaccin = Protocol.objects.get(code=keys.BELLE_DE_MAI_CODE)
     assert vaccin.status == "draft" and vaccin.missing_fields()

@@ -41,7 +41,9 @@ def test_a_coordinator_imports_a_small_file_and_reads_the_summary(client, world)
     content = page.content.decode()
     assert "Import réussi" in content
     assert "Interventions créées : <strong>2</strong>" in content
-    assert "(doublons, jamais comptés deux fois) : <strong>1</strong>" in content
+    assert (
+        "(autre date ou délégué : payées par intervention, une seule fois par patient) : <strong>1</strong>" in content
+    )
     assert f"{reverse('funding:intervention_list')}?import={batch.pk}" in content
     assert batch.requested_by == world.coordinator and batch.original_name == "reporting.csv"
 

@@ -115,13 +115,14 @@ def test_duplicates_within_a_file(world):
     rows = [
         row_for(world, "15/04/2025", "EP-1"),
         row_for(world, "15/04/2025", "EP-1"),  # identical: ignored
-        row_for(world, "22/04/2025", "EP-1"),  # same episode, another date: stored, excluded as doublon
+        row_for(world, "22/04/2025", "EP-1"),  # same episode, another date: stored, another intervention
         row_for(world, "15/04/2025", "EP-1", delegate=colleague),  # same episode, another delegate: idem
     ]
     batch = _import(world, csv_bytes(rows))
     assert (batch.rows_read, batch.created_count, batch.identical_count, batch.episode_repeat_count) == (4, 3, 1, 2)
     reasons = sorted(InterventionEligibility.objects.values_list("performed_on", "reason"))
-    assert reasons == [(D(2025, 4, 15), ""), (D(2025, 4, 15), "doublon"), (D(2025, 4, 22), "doublon")]
+    # An AMI grant pays per intervention (seed 000): the repeats of the episode are paid too.
+    assert reasons == [(D(2025, 4, 15), ""), (D(2025, 4, 15), ""), (D(2025, 4, 22), "")]
 
 
 def test_duplicates_across_files(world):
@@ -129,18 +130,24 @@ def test_duplicates_across_files(world):
     assert first.created_count == 2
     rows = [
         row_for(world, "15/04/2025", "EP-1"),  # already imported: ignored
-        row_for(world, "10/04/2025", "EP-2"),  # an earlier date for EP-2: this one now counts, the stored one not
+        row_for(world, "10/04/2025", "EP-2"),  # an earlier date for EP-2: another intervention of the episode
         row_for(world, "17/04/2025", "EP-3"),
     ]
     second = _import(world, csv_bytes(rows))
     assert (second.created_count, second.identical_count, second.episode_repeat_count) == (2, 1, 1)
     assert Intervention.objects.count() == 4
-    reasons = dict(
-        InterventionEligibility.objects.values_list("intervention__episode_reference", "performed_on").filter(
-            is_eligible=True
+    paid = sorted(
+        InterventionEligibility.objects.filter(is_eligible=True).values_list(
+            "intervention__episode_reference", "performed_on"
         )
     )
-    assert reasons == {"EP-1": D(2025, 4, 15), "EP-2": D(2025, 4, 10), "EP-3": D(2025, 4, 17)}
+    # An AMI grant pays per intervention (seed 000): both dates of EP-2 count.
+    assert paid == [
+        ("EP-1", D(2025, 4, 15)),
+        ("EP-2", D(2025, 4, 10)),
+        ("EP-2", D(2025, 4, 16)),
+        ("EP-3", D(2025, 4, 17)),
+    ]
 
 
 def test_reimporting_the_same_file_adds_nothing(world):

@@ -128,7 +128,8 @@ def test_error_when_the_protocol_is_suspended_on_that_date(client, world):
     assert _post(client, world, performed_on="2025-11-19").status_code == 302
 
 
-def test_an_identical_intervention_is_refused_another_date_is_a_duplicate_warning(client, world):
+def test_an_identical_intervention_is_refused_another_date_is_another_paid_intervention(client, world):
+    # A local protocol's AMI grant pays per intervention (seed 000): a follow-up on another day is paid, no warning.
     client.force_login(world.delegate.user)
     assert _post(client, world).status_code == 302
     response = _post(client, world)
@@ -136,10 +137,21 @@ def test_an_identical_intervention_is_refused_another_date_is_a_duplicate_warnin
     assert "déjà enregistrée (même épisode, même date, même délégué)" in response.content.decode()
     response = _post(client, world, performed_on="2025-11-19")
     assert response.status_code == 302
-    warnings = [str(m) for m in response.wsgi_request._messages]
-    assert any("ne sera pas payée une seconde fois (doublon)" in m for m in warnings)
+    assert not [m for m in response.wsgi_request._messages if m.level_tag == "warning"]
     reasons = dict(InterventionEligibility.objects.values_list("performed_on", "reason"))
-    assert reasons == {D(2025, 11, 18): "", D(2025, 11, 19): "doublon"}
+    assert reasons == {D(2025, 11, 18): "", D(2025, 11, 19): ""}
+
+
+def test_another_date_of_an_episode_under_a_per_patient_forfait_is_announced_and_not_paid(client):
+    world = build_world(national=True, counting_unit="patient")
+    client.force_login(world.delegate.user)
+    assert _post(client, world).status_code == 302
+    response = _post(client, world, performed_on="2025-11-19")
+    assert response.status_code == 302
+    warnings = [str(m) for m in response.wsgi_request._messages]
+    assert any("n'en paie que le premier contact (épisode déjà compté)" in m for m in warnings)
+    reasons = dict(InterventionEligibility.objects.values_list("performed_on", "reason"))
+    assert reasons == {D(2025, 11, 18): "", D(2025, 11, 19): "episode_deja_compte"}
 
 
 def test_htmx_validation_returns_the_fields_with_errors_and_saves_nothing(client, world):
@@ -223,11 +235,12 @@ def test_the_delegate_corrects_an_intervention(client, world):
     assert InterventionEligibility.objects.get(intervention=intervention).performed_on == D(2025, 5, 3)
 
 
-def test_cancelling_the_first_of_an_episode_makes_the_next_one_count(client, world):
+def test_cancelling_the_first_contact_of_a_per_patient_episode_makes_the_next_one_count(client):
+    world = build_world(counting_unit="patient")
     first = world.intervention(D(2025, 5, 2), episode_reference="EP-1")
     second = world.intervention(D(2025, 5, 9), episode_reference="EP-1")
     world.recompute()
-    assert world.reason_of(second) == "doublon"
+    assert world.reason_of(second) == "episode_deja_compte"
     client.force_login(world.delegate.user)
     response = client.post(reverse("protocols:intervention_cancel", kwargs={"intervention_id": first.pk}))
     assert response.status_code == 302

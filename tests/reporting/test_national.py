@@ -67,7 +67,9 @@ def test_the_pilot_sees_every_region(client, world):
     assert [label for label in groups if "protocole national" in label] == [
         "Pollakiurie et brûlures mictionnelles (protocole national)"
     ]
-    assert response.context["reasons"] == [("doublon", "Doublon d'un épisode déjà compté", 2, 100)]
+    assert response.context["reasons"] == [
+        ("doublon", "Doublon : même acte déjà déclaré (même épisode, date et délégué)", 2, 100)
+    ]
     # The chart and its data table: one bar per region, same figures.
     chart = dict(response.context["chart"].rows)
     assert chart["PACA"] == ("6", "2", "0") and chart["CVL"] == ("3", "0", "0")

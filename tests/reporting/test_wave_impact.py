@@ -75,7 +75,7 @@ def test_the_impact_of_the_wave(client, wave):
     assert totals["hours_freed"] == Decimal("24.3") and totals["teams_without_minutes"] == 1
     assert context["reasons"] == [
         ("delegue_non_forme", "Formation du délégué non terminée à cette date", 3, 60),
-        ("doublon", "Doublon d'un épisode déjà compté", 2, 40),
+        ("doublon", "Doublon : même acte déjà déclaré (même épisode, date et délégué)", 2, 40),
     ]
     page = response.content.decode()
     assert "déclaré par chaque équipe" in page and "+38 %" in page

@@ -251,3 +251,11 @@ def test_openpyxl_reads_nothing_before_the_whole_workbook_is_checked():
         archive.writestr("xl/worksheets/sheet1.xml", _sheet('<row r="1"><c r="ZZZZZZ1"><v>1</v></c></row>', "A1:B2"))
     peak, error = _peak_bytes(lambda: open_table(buffer.getvalue()))
     assert "ZZZZZZ1" in str(error) and peak < 8 * 1024 * 1024
+
+
+def test_a_workbook_with_malformed_xml_is_refused_as_damaged_never_a_crash():
+    content = _workbook(
+        _sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'), {"xl/sharedStrings.xml": b"<sst><si>"}
+    )
+    with pytest.raises(UnreadableFile, match="illisible ou endommagé"):
+        list(open_table(content).rows)

@@ -50,7 +50,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{batch.rows_read} ligne(s) lue(s), {batch.created_count} intervention(s) créée(s), "
-                    f"{batch.identical_count} déjà présente(s), {batch.episode_repeat_count} doublon(s) d'épisode."
+                    f"{batch.identical_count} déjà présente(s), "
+                    f"{batch.episode_repeat_count} ligne(s) d'un épisode déjà connu."
                 )
             )
 
