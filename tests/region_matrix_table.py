@@ -144,6 +144,7 @@ TABLE = {
     "portal:region_membership_remove": "GET A=405 *=403 | POST A=302 *=403",
     "portal:region_staff": "GET A=200 *=403 | POST A=200 *=403",
     "portal:staff_home": "GET A=302 *=403 | POST A=302 *=403",
+    "portal:structure_cpam": "GET C,A,S=405 *=403 | POST C,A,S=302 *=403",
     "portal:structure_create": "GET A=200 *=403 | POST A=200 *=403",
     "portal:structure_detail": "GET N=403 MU,MC=404 *=200 | POST N=403 *=405",
     "portal:structure_invite": "GET C,A,S=405 *=403 | POST C,A=400 S=404 *=403",
