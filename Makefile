@@ -14,7 +14,7 @@ WITH_DB = $(BIN)/python -m config.embedded_db run --
 # A worktree may set its own DATABASE_URL, REDIS_URL and CELERY_QUEUE here (file ignored by git).
 -include .local.mk
 
-.PHONY: run test quality fix bench venv services system-deps npm-deps migrate seed totp compile-deps clean worker beat
+.PHONY: run test quality fix bench bench-quick venv services system-deps npm-deps migrate seed totp compile-deps clean worker beat
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,10 +66,15 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm manquant : installez Node.js 20+ (paquets nodejs et npm)." >&2; exit 1; }
 	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 
-## bench: the benchmarks (numbers go to var/bench.json and the README)
+## bench: the benchmarks at the target volume (numbers go to var/bench.json; tables in docs/performance.md)
 bench: export DJANGO_SETTINGS_MODULE := config.settings.test
 bench: venv services
 	$(BIN)/python -m tests.bench
+
+## bench-quick: the same benchmarks on a tenth of the data, for everyday use
+bench-quick: export DJANGO_SETTINGS_MODULE := config.settings.test
+bench-quick: venv services
+	$(BIN)/python -m tests.bench --scale 0.1
 
 migrate: export DEBUG ?= 1
 migrate: venv

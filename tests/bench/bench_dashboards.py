@@ -3,7 +3,8 @@ national view (every region: here the synthetic one weighs it all),
 without cache (every aggregate read from PostgreSQL) and with it, against the floor of a raw ``GROUP BY month``
 over the same interventions. Best of five on each side (the machine is shared: noise only ever adds).
 
-``BENCH_INTERVENTIONS`` and ``BENCH_GRANTS`` change the size (default: 1,000,000 and 200).
+``BENCH_INTERVENTIONS`` and ``BENCH_GRANTS`` change the size (default: 1,000,000 and 200; a tenth of the
+interventions under ``make bench-quick``).
 """
 
 import os
@@ -20,7 +21,7 @@ from funding.models import Grant
 from portal.models import Region, RegionMembership, StructureMembership, User
 from portal.roles import Role
 from protocols.models import Intervention
-from tests.bench import benchmark
+from tests.bench import benchmark, scaled
 from tests.clients import PortalClient as Client
 
 REPEATS = 5
@@ -73,7 +74,7 @@ def _raw_group_by_month(region) -> None:
 
 @benchmark("tableaux de bord")
 def bench_dashboards(bench):
-    interventions = int(os.environ.get("BENCH_INTERVENTIONS", 1_000_000))
+    interventions = int(os.environ.get("BENCH_INTERVENTIONS", scaled(1_000_000)))
     grants_count = int(os.environ.get("BENCH_GRANTS", 200))
     region = Region.objects.get(code="PACA")
     # Generating a million rows takes minutes: an existing load of the same size is reused (BENCH_FRESH=1 redoes it).

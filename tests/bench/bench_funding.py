@@ -10,7 +10,8 @@ PostgreSQL doing the bare minimum on the same rows:
   300 MB); COPY of the bare eligibility rows (no join) is shown too, for scale;
 * the PDF of one statement.
 
-``BENCH_INTERVENTIONS`` and ``BENCH_GRANTS`` change the size (default: 1,000,000 and 200).
+``BENCH_INTERVENTIONS`` and ``BENCH_GRANTS`` change the size (default: 1,000,000 and 200; a tenth of the
+interventions under ``make bench-quick``).
 """
 
 import os
@@ -33,7 +34,7 @@ from funding.services.statement_pdf import statement_pdf
 from funding.services.statement_sql import detail_export_sql
 from funding.services.statements import statements_compute, statements_issue
 from portal.models import Region
-from tests.bench import benchmark
+from tests.bench import benchmark, scaled, summarize
 
 H1, H2 = Period(2025, 1), Period(2025, 2)
 REPEATS = 5
@@ -115,7 +116,7 @@ def _export_in_a_process(region, period: Period) -> tuple[int, float, float]:
 
 @benchmark("états de versement")
 def bench_statements(bench):
-    interventions = int(os.environ.get("BENCH_INTERVENTIONS", 1_000_000))
+    interventions = int(os.environ.get("BENCH_INTERVENTIONS", scaled(1_000_000)))
     grants_count = int(os.environ.get("BENCH_GRANTS", 200))
     region = Region.objects.get(code="PACA")
     started = time.perf_counter()
@@ -133,6 +134,7 @@ def bench_statements(bench):
     bench.record("H1 : GROUP BY brut", round(raw_h1, 3), "s")
     bench.record("H1 : calcul des brouillons", round(compute_h1, 3), "s")
     bench.record("H1 : calcul / GROUP BY", round(compute_h1 / raw_h1, 2), "×", "≤ 1.5")
+    summarize("compute_ratio_h1", round(compute_h1 / raw_h1, 2))
 
     started = time.perf_counter()
     with transaction.atomic():
@@ -160,6 +162,7 @@ def bench_statements(bench):
     bench.record("H2 : GROUP BY brut (année jusqu'au 31/12)", round(raw_h2, 3), "s")
     bench.record("H2 : calcul avec régularisations", round(compute_h2, 3), "s")
     bench.record("H2 : calcul / GROUP BY", round(compute_h2 / raw_h2, 2), "×", "≤ 1.5")
+    summarize("compute_ratio_h2", round(compute_h2 / raw_h2, 2))
     regularised = Statement.objects.of_region(region).of_period(H2).filter(lines__kind="regularisation").distinct()
     bench.record("H2 : subventions avec une ligne de régularisation", regularised.count())
 
@@ -179,6 +182,8 @@ def bench_statements(bench):
     bench.record("COPY des lignes d'éligibilité seules (sans jointure)", round(raw_rate), "lignes/s")
     bench.record("export / COPY sans jointure", round(export_rate / raw_rate, 2), "×")
     bench.record("export : pic de mémoire (RSS du processus)", round(peak_mb), "Mo", "≤ 300")
+    summarize("export_ratio_copy", round(export_rate / same_rate, 2))
+    summarize("export_rss_mb", round(peak_mb))
 
     statements = list(Statement.objects.of_region(region).of_period(H2).order_by("grant__reference")[:5])
     statement_pdf(statement=statements[0])  # WeasyPrint loads its fonts once per process

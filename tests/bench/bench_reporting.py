@@ -23,7 +23,7 @@ from reporting.models import BiannualReport, ConsolidatedReport
 from reporting.services.consolidation import consolidation_execute
 from reporting.services.report_pdf import report_pdf_bytes
 from reporting.services.reports import reports_open
-from tests.bench import benchmark
+from tests.bench import benchmark, scaled
 
 H1 = Period(2025, 1)
 LOAD_PREFIX = "LOAD-"
@@ -39,7 +39,7 @@ def _clear(region) -> None:
 @benchmark("rapports semestriels")
 def bench_reporting(bench):
     grants = int(os.environ.get("BENCH_REPORT_GRANTS", 200))
-    interventions = int(os.environ.get("BENCH_REPORT_INTERVENTIONS", 200_000))
+    interventions = int(os.environ.get("BENCH_REPORT_INTERVENTIONS", scaled(200_000)))
     region = Region.objects.get(code="PACA")
     _clear(region)
     started = time.perf_counter()

@@ -177,7 +177,7 @@ def create_grants(region, count: int, year: int) -> list[dict]:
         Professional(
             user=user,
             profession="medecin" if index % 4 == 0 else "infirmier",
-            rpps=f"9{region.pk:02d}{index:08d}",
+            rpps=f"9{region.pk % 100:02d}{index:08d}",  # 11 digits whatever the region id
         )
         for index, user in enumerate(users)
     )
@@ -298,6 +298,8 @@ def create_interventions(region, grants: list[dict], count: int, year: int) -> N
             """,
             [f"{_prefix(region)}EP-%"],
         )
+        # Dropped now, not only at commit: inside a caller's transaction the next region creates it again.
+        cursor.execute("DROP TABLE load_grant")
 
 
 def add_late_changes(region, *, period_start: datetime.date, late: int, suspended: int, grants: int) -> None:
