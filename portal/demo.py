@@ -53,6 +53,7 @@ STRUCTURES = [
         "commune": "Marseille",
         "departement": "13",
         "region": "PACA",
+        "cpam": "CPAM des Bouches-du-Rhône",
         "in_zip": True,
     },
     {
@@ -65,6 +66,7 @@ STRUCTURES = [
         "commune": "Aix-en-Provence",
         "departement": "13",
         "region": "PACA",
+        "cpam": "CPAM des Bouches-du-Rhône",
     },
     {
         "finess": "130012362",
@@ -76,6 +78,7 @@ STRUCTURES = [
         "commune": "Marseille",
         "departement": "13",
         "region": "PACA",
+        "cpam": "CPAM des Bouches-du-Rhône",
         "in_qpv": True,
     },
     {

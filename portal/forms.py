@@ -45,6 +45,7 @@ class StructureForm(PortalModelForm):
             "postal_code",
             "commune",
             "departement",
+            "cpam",
             "in_zip",
             "in_zac",
             "in_qpv",
@@ -58,6 +59,14 @@ class StructureForm(PortalModelForm):
         if len(first_two) == 1:
             self.fields["region"].initial = first_two[0]
             self.fields["region"].widget = forms.HiddenInput()
+
+
+class StructureCpamForm(PortalModelForm):
+    """The structure's CPAM de rattachement: the payer of its SNP forfaits (seed 003's tableau names it)."""
+
+    class Meta:
+        model = Structure
+        fields = ["cpam"]
 
 
 class StructureInvitationForm(PortalForm):

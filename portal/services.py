@@ -24,6 +24,25 @@ def structure_create(*, by: User, **fields) -> Structure:
     return structure
 
 
+@transaction.atomic
+def structure_cpam_set(*, structure: Structure, by: User, cpam: str) -> Structure:
+    """Name (or correct) the structure's CPAM de rattachement: the payer of its SNP forfait lines, which read it."""
+    structure = Structure.objects.select_for_update(of=("self",)).get(pk=structure.pk)
+    scope = get_scope(by)
+    if not (
+        structure.pk in scope.structure_ids([Role.COORDINATOR])
+        or structure.region_id in scope.region_ids([Role.REGION_ADMIN])
+        or by.is_superuser
+    ):
+        raise ApplicationError(
+            "Seuls le coordinateur de la structure et l'administrateur de l'ARS modifient sa CPAM.", code="forbidden"
+        )
+    structure.cpam = cpam.strip()
+    structure.full_clean()
+    structure.save(update_fields=["cpam"])
+    return structure
+
+
 def _can_invite(by: User, *, role: str, structure: Structure | None, region) -> bool:
     scope = get_scope(by)
     if by.is_superuser:

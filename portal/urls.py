@@ -18,6 +18,7 @@ urlpatterns = [
     path("structures/nouvelle/", structures.structure_create, name="structure_create"),
     path("structures/<int:structure_id>/", structures.structure_detail, name="structure_detail"),
     path("structures/<int:structure_id>/inviter/", structures.structure_invite, name="structure_invite"),
+    path("structures/<int:structure_id>/cpam/", structures.structure_cpam, name="structure_cpam"),
     path(
         "structures/roles/<int:structure_membership_id>/retirer/",
         structures.structure_membership_remove,

@@ -9,6 +9,8 @@ Used by the data migration ``0004_fill_national_protocols`` and by the demo seed
 transactional tests loses migration data).
 """
 
+from decimal import Decimal
+
 TO_CONFIRM = "Durée non donnée par les sources du portail : à confirmer par l'ARS d'après la trame HAS du protocole"
 SNP_2020 = "Protocole SNP autorisé en 2020 (arrêtés publiés au Journal officiel du 8 mars 2020)"
 AVAILABILITY_SEED_003 = (
@@ -130,12 +132,31 @@ PROTOCOLS = [
 ]
 
 
+# The forfait of the Assurance maladie for the two SNP protocols seed 003 sets out for CPTS and MSP/CDS: "25 Euros
+# par patient y compris la revoyure du délégant (MG) dans les 24h", no cap stated. Kept apart from ``PROTOCOLS``:
+# migration 0004's historical model has no forfait fields (``fill_forfaits``, in 0012_fill_snp_forfaits, sets them).
+FORFAITS = {
+    "SNP-POLLAKIURIE": (Decimal("25.00"), "patient"),
+    "SNP-ODYNOPHAGIE": (Decimal("25.00"), "patient"),
+}
+
+
 def fill(model, *, update: bool = True) -> None:
-    """Create the catalogue rows (``model`` may be a historical model); ``update`` also corrects existing ones."""
+    """Create the catalogue rows (``model`` may be a historical model); ``update`` also corrects existing ones. A
+    row created on a model that knows forfaits gets its forfait too (the demo on a flushed test database)."""
+    has_forfaits = any(field.name == "forfait_amount" for field in model._meta.get_fields())
     for data in PROTOCOLS:
         data = dict(data)
         code = data.pop("code")
         if update:
             model.objects.update_or_create(code=code, defaults=data)
         elif not model.objects.filter(code=code).exists():
+            if has_forfaits and code in FORFAITS:
+                data["forfait_amount"], data["forfait_unit"] = FORFAITS[code]
             model.objects.create(code=code, **data)
+
+
+def fill_forfaits(model) -> None:
+    """Mark the SNP protocols of seed 003 as funded by the Assurance maladie's forfait (data migration)."""
+    for code, (amount, unit) in FORFAITS.items():
+        model.objects.filter(code=code).update(forfait_amount=amount, forfait_unit=unit)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from funding.models import Campaign, ComputationRun, Dossier, DossierState, Grant, Statement, StatementStatus, Wave
 from funding.periods import Period
 from funding.services.eligibility import recompute_eligibility
+from funding.services.grants import snp_line_open
 from funding.services.payments import payment_record
 from funding.services.statement_runs import computation_run_execute
 from portal.models import Professional, Region, RegionMembership, Structure, StructureMembership, User
@@ -228,6 +229,9 @@ def _seed_structure(region, data: dict, index: int, agent, campaign, wave) -> No
         _interventions(protocol, structure, delegant, (first, second), declared_on, coordinator)
         if campaign and not national:
             _grant(campaign, wave, structure, protocol, declared_on, coordinator, agent)
+        elif national:
+            # An adhesion of a CPTS/MSP/CDS to a forfait-funded national protocol has its SNP line (issue 15).
+            snp_line_open(protocol_id=protocol.pk)
 
 
 def _member(protocol, professional, role, joined_on, trained_on) -> None:

@@ -137,6 +137,36 @@ def test_foreign_objects_are_never_served(client, world, role):
     assert not leaks, "\n".join(leaks)
 
 
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.FINANCE_OFFICER, Role.REGION_ADMIN, Role.NATIONAL_PILOT])
+def test_foreign_snp_lines_are_never_served(client, world, role):
+    """The routes that take a grant or a statement, again with the foreign region's SNP line and its statement (the
+    main matrix passes its AMI grant): 404/403, never the line, its statement or its payer."""
+    user = world.objects["home_users"][role]
+    client.force_login(user)
+    kwargs = {**world.kwargs, **world.objects["snp_kwargs"]}
+    routes = [
+        route
+        for route in own_routes()
+        if set(route.arguments) & set(world.objects["snp_kwargs"]) and not route.name.startswith(API_NAMESPACE)
+    ]
+    assert routes, "no route takes a grant or a statement: is the URL walk broken?"
+    leaks = []
+    for route in routes:
+        url = _url(route, kwargs)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            if response.status_code not in ALLOWED_FOREIGN_STATUSES:
+                leaks.append(f"{method.upper()} {url} ({route.name}) → {response.status_code}")
+            elif FOREIGN_MARKER.encode() in _body(response):
+                leaks.append(f"{method.upper()} {url} ({route.name}) montre la ligne SNP étrangère")
+    _token, raw_key = api_token_create(user=user, name="matrice-snp", scope="read")
+    statement_id = world.objects["snp_kwargs"]["statement_id"]
+    response = client.get(f"/api/v1/statements/{statement_id}", headers={"Authorization": f"Bearer {raw_key}"})
+    if response.status_code not in ALLOWED_FOREIGN_API_STATUSES:
+        leaks.append(f"API statement {statement_id} → {response.status_code}")
+    assert not leaks, "\n".join(leaks)
+
+
 def test_the_national_pages_do_show_the_foreign_region_to_the_national_pilot(client, world):
     """The national rows of the matrix would pass vacuously if the aggregates were empty: they are not."""
     client.force_login(world.objects["home_users"][Role.NATIONAL_PILOT])

@@ -31,7 +31,7 @@ class GrantOut(Schema):
     starts_on: datetime.date
     ends_on: datetime.date
     rate: Money = Field(..., description="Forfait par intervention, figé à la décision.")
-    yearly_cap: Money = Field(..., description="Plafond annuel, figé à la décision.")
+    yearly_cap: Money | None = Field(..., description="Plafond annuel, figé à la décision.")
     state: str
 
 

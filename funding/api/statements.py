@@ -44,15 +44,20 @@ class StatementOut(Schema):
     structure_finess: str
     grant_id: int
     grant_reference: str
-    rate: Money = Field(..., description="Forfait par intervention, figé sur la subvention.")
-    yearly_cap: Money = Field(..., description="Plafond annuel, figé sur la subvention.")
+    grant_regime: Literal["ami", "snp"] = Field(
+        ..., description="ami (subvention de l'ARS sur le FIR) ou snp (forfait de l'Assurance maladie)."
+    )
+    counting_unit: Literal["intervention", "patient"] = Field(..., description="Ce que paie un forfait.")
+    payer: str = Field(..., description="Payeur : l'ARS (FIR) ou la CPAM de rattachement de la structure (SNP).")
+    rate: Money = Field(..., description="Forfait (par intervention ou par patient), figé sur la ligne.")
+    yearly_cap: Money | None = Field(..., description="Plafond annuel, figé sur la subvention ; null : sans plafond.")
     eligible_count: int = Field(..., description="Interventions éligibles de la période.")
     excluded_count: int = Field(..., description="Interventions exclues de la période.")
     period_amount: Money
     regularisation_amount: Money = Field(..., description="Régularisations des périodes antérieures (± ).")
     total_amount: Money = Field(..., description="Période + régularisations ; négatif : somme à reverser.")
     year_cumulative: Money
-    cap_remaining: Money
+    cap_remaining: Money | None = Field(..., description="Plafond restant ; null pour une ligne sans plafond (SNP).")
     computed_at: datetime.datetime
     issued_at: datetime.datetime | None
     pdf_sha256: str = Field(..., description="SHA-256 du PDF de l'état émis (vide pour un brouillon).")
@@ -80,6 +85,18 @@ class StatementOut(Schema):
     @staticmethod
     def resolve_grant_reference(obj):
         return obj.grant.reference
+
+    @staticmethod
+    def resolve_grant_regime(obj):
+        return obj.grant.regime
+
+    @staticmethod
+    def resolve_counting_unit(obj):
+        return obj.grant.counting_unit
+
+    @staticmethod
+    def resolve_payer(obj):
+        return obj.grant.payer
 
 
 class StatementLineOut(Schema):

@@ -120,14 +120,14 @@ PACA_DOSSIERS = [
         "reference": keys.PAYS_D_AIX_DOSSIER,
         "finess": protocol_keys.PAYS_D_AIX_FINESS,
         "coordinator": "coordinateur.cpts@demo.fr",
-        "protocol": protocol_keys.POLLAKIURIE_CODE,
+        "protocol": protocol_keys.PAYS_D_AIX_LOCAL_CODE,
         "created": at(2024, 12, 9, 14, 0),
         "answers": {
             "territory_description": "Pays d'Aix : 36 communes, 400 000 habitants ; délais de rendez-vous de "
             "médecine générale supérieurs à 10 jours dans les communes rurales.",
-            "territory_needs": "Cystites simples de la femme vues aux urgences faute de rendez-vous : la prise en "
-            "charge par le pharmacien d'officine évite ces passages.",
-            "team_description": "Huit pharmacies d'officine et six médecins généralistes de la CPTS.",
+            "territory_needs": "Patients diabétiques de type 2 sans consultation de suivi depuis plus d'un an dans "
+            "les communes rurales : le suivi infirmier protocolisé libère du temps médical.",
+            "team_description": "Six médecins généralistes délégants et huit infirmiers libéraux délégués de la CPTS.",
             "expected_interventions_per_year": 280,
             "subsidy_sharing": "À parts égales.",
             "delegant_share_percent": 50,

@@ -41,7 +41,7 @@ REVIEWS = {
     keys.PAYS_D_AIX_DOSSIER: {
         "commission.paca@demo.fr": (
             {"1.1": 3, "1.2": 3, "1.3": 2, "1.4": 3, "2.1": 3, "2.2": 2, "2.3": 3, "2.4": 2, "2.5": 2},
-            "Adhésion au protocole pollakiurie pertinente à l'échelle de la CPTS.",
+            "Suivi infirmier du diabète pertinent à l'échelle de la CPTS.",
         ),
         "commission2.paca@demo.fr": (
             {"1.1": 3, "1.2": 2, "1.3": 3, "1.4": 2, "2.1": 3, "2.2": 3, "2.3": 2, "2.4": 3, "2.5": 2},

@@ -31,7 +31,10 @@ SUMMARY_COLUMNS = [
     Column("regularisation", lambda s: s.regularisation_amount),
     Column("montant_total", lambda s: s.total_amount),
     Column("cumul_annee", lambda s: s.year_cumulative),
-    Column("plafond_restant", lambda s: s.cap_remaining),
+    Column("plafond_restant", lambda s: s.cap_remaining),  # empty for a line without a cap (SNP)
+    # Added at the end (issue 15) so that readers of the earlier columns by position keep working.
+    Column("regime", lambda s: s.grant.regime),
+    Column("payeur", lambda s: s.grant.payer),
 ]
 SUMMARY_HEADER = [column.header for column in SUMMARY_COLUMNS]
 _SUMMARY_FORMATS = {
@@ -44,7 +47,7 @@ _SUMMARY_FORMATS = {
     "plafond_restant": EUROS,
 }
 SUMMARY_XLSX = [
-    XlsxColumn(c.header, c.getter, _SUMMARY_FORMATS.get(c.header), 40 if c.header == "structure" else None)
+    XlsxColumn(c.header, c.getter, _SUMMARY_FORMATS.get(c.header), 40 if c.header in {"structure", "payeur"} else None)
     for c in SUMMARY_COLUMNS
 ]
 LINE_XLSX = [

@@ -22,6 +22,24 @@ class UniqueIdsMixin:
         super().__init__(*args, **kwargs)
 
 
+class ProtocolSelect(forms.Select):
+    """The structure's protocols; its adhesions to national protocols are listed but cannot be chosen (the AMI
+    funds local protocols only), so the coordinator sees why his adhesion is missing rather than wondering."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        protocol = getattr(value, "instance", None)
+        if protocol is not None and not protocol.is_local and not selected:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def protocol_label(protocol) -> str:
+    if not protocol.is_local:
+        return f"{protocol.code} — adhésion à un protocole national : hors AMI (forfait de l'Assurance maladie)"
+    return f"{protocol.code} — {protocol.title} ({protocol.get_status_display()})"
+
+
 class DossierStartForm(PortalForm):
     structure = forms.ModelChoiceField(label="Structure candidate", queryset=None, empty_label=None)
 
@@ -35,18 +53,21 @@ class DossierForm(PortalModelForm):
         model = Dossier
         fields = list(EDITABLE_FIELDS)
         widgets = {
-            name: forms.Textarea(attrs={"rows": 5})
-            for name in (
-                "territory_description",
-                "drafting_support_needs",
-                "team_description",
-                "territory_needs",
-                "delegation_modalities",
-                "training_modalities",
-                "quality_approach",
-                "monitoring_evaluation",
-                "subsidy_sharing",
-            )
+            "protocol": ProtocolSelect,
+            **{
+                name: forms.Textarea(attrs={"rows": 5})
+                for name in (
+                    "territory_description",
+                    "drafting_support_needs",
+                    "team_description",
+                    "territory_needs",
+                    "delegation_modalities",
+                    "training_modalities",
+                    "quality_approach",
+                    "monitoring_evaluation",
+                    "subsidy_sharing",
+                )
+            },
         }
         help_texts = {
             "territory_description": "Communes, population, offre de soins, difficultés d'accès aux soins.",
@@ -71,7 +92,7 @@ class DossierForm(PortalModelForm):
         )
         self.fields["protocol"].queryset = protocols.order_by("code")
         self.fields["protocol"].empty_label = "— Aucun (accompagnement à la rédaction) —"
-        self.fields["protocol"].label_from_instance = lambda p: f"{p.code} — {p.title} ({p.get_status_display()})"
+        self.fields["protocol"].label_from_instance = protocol_label
         for name in ("delegant_share_percent", "delegate_share_percent"):
             self.fields[name].widget.attrs.update({"min": 0, "max": 100})
         self.fields["expected_interventions_per_year"].widget.attrs["min"] = 1

@@ -9,7 +9,14 @@ from funding.models.committee import (
     ReviewState,
     Score,
 )
-from funding.models.dossier import DECIDED_STATES, INSTRUCTION_STATES, AttachmentKind, Dossier, DossierState
+from funding.models.dossier import (
+    DECIDED_STATES,
+    INSTRUCTION_STATES,
+    NATIONAL_PROTOCOL_REFUSED,
+    AttachmentKind,
+    Dossier,
+    DossierState,
+)
 from funding.models.dossier_parts import (
     ComplementRequest,
     DossierAttachment,
@@ -19,7 +26,7 @@ from funding.models.dossier_parts import (
     InstructionNote,
 )
 from funding.models.eligibility import ExclusionReason, InterventionEligibility
-from funding.models.grant import CountingUnit, Grant, GrantState
+from funding.models.grant import OPEN_END, CountingUnit, Grant, GrantState, Regime
 from funding.models.ledger import PaidIntervention, PaidTotal
 from funding.models.statement import (
     ComputationRun,
@@ -47,10 +54,13 @@ __all__ = [
     "DossierAttachment",
     "DossierMessage",
     "DossierState",
+    "NATIONAL_PROTOCOL_REFUSED",
     "DossierTransition",
     "ExclusionReason",
     "Grant",
     "GrantState",
+    "OPEN_END",
+    "Regime",
     "InstructionCheck",
     "InstructionNote",
     "InterventionEligibility",

@@ -34,6 +34,15 @@ INSTRUCTION_STATES = {
 }
 
 
+# Seed 000 funds local protocols; a national protocol is paid per patient by the Assurance maladie (seed 003, the SNP
+# forfait opened by its declaration), never through the AMI.
+NATIONAL_PROTOCOL_REFUSED = (
+    "L'AMI finance les protocoles locaux : une adhésion à un protocole national n'y est pas éligible. Les protocoles "
+    "nationaux de soins non programmés sont rémunérés par l'Assurance maladie (forfait SNP) dès leur déclaration, "
+    "sans candidature."
+)
+
+
 class AttachmentKind(models.TextChoices):
     HEALTH_PROJECT = "health_project", "Projet de santé de la structure"
     PROTOCOL = "protocol", "Protocole ou document de travail"
@@ -213,6 +222,8 @@ class Dossier(models.Model):
             protocol = self.protocol
             if self.structure_id not in (protocol.structure_id, protocol.implementing_structure_id):
                 raise ValidationError({"protocol": "Ce protocole n'est pas celui de la structure candidate."})
+            if not protocol.is_local:
+                raise ValidationError({"protocol": NATIONAL_PROTOCOL_REFUSED})
         if self.wave_id and self.campaign_id and self.wave.campaign_id != self.campaign_id:
             raise ValidationError({"wave": "Cette vague appartient à une autre campagne."})
 

@@ -64,14 +64,15 @@ class Statement(models.Model):
     status = models.CharField("état", max_length=10, choices=StatementStatus.choices, default=StatementStatus.DRAFT)
     reference = models.CharField("référence", max_length=60, unique=True)
     rate = models.DecimalField(max_digits=7, decimal_places=2)
-    yearly_cap = models.DecimalField(max_digits=10, decimal_places=2)
+    yearly_cap = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)  # NULL: no cap (SNP)
     eligible_count = models.PositiveIntegerField("interventions éligibles de la période", default=0)
     excluded_count = models.PositiveIntegerField("interventions exclues de la période", default=0)
     period_amount = models.DecimalField("montant de la période", max_digits=12, decimal_places=2, default=0)
     regularisation_amount = models.DecimalField("régularisations", max_digits=12, decimal_places=2, default=0)
     total_amount = models.DecimalField("montant total", max_digits=12, decimal_places=2, default=0)
     year_cumulative = models.DecimalField("cumul de l'année", max_digits=12, decimal_places=2, default=0)
-    cap_remaining = models.DecimalField("plafond restant", max_digits=12, decimal_places=2, default=0)
+    # NULL when the line has no cap (an SNP forfait): nothing remains because nothing limits it.
+    cap_remaining = models.DecimalField("plafond restant", max_digits=12, decimal_places=2, null=True, blank=True)
     # Régularisations look at interventions dated from this day to the start of the period: 1 January of the first
     # year with an issued statement of the grant (or of the statement's own year).
     regularisation_from = models.DateField("régularisations depuis le", null=True, blank=True)
@@ -98,14 +99,18 @@ class Statement(models.Model):
                 name="statement_issued_iff_date",
             ),
             models.CheckConstraint(condition=Q(half__in=[1, 2]), name="statement_half_valid"),
-            models.CheckConstraint(condition=Q(cap_remaining__gte=0), name="statement_cap_remaining_not_negative"),
+            models.CheckConstraint(
+                condition=Q(cap_remaining__isnull=True) | Q(cap_remaining__gte=0),
+                name="statement_cap_remaining_not_negative",
+            ),
             models.CheckConstraint(
                 condition=Q(total_amount=F("period_amount") + F("regularisation_amount")),
                 name="statement_total_is_sum",
                 violation_error_message="Le montant total doit être la somme de la période et des régularisations.",
             ),
             models.CheckConstraint(
-                condition=Q(cap_remaining=F("yearly_cap") - F("year_cumulative")),
+                condition=Q(yearly_cap__isnull=True, cap_remaining__isnull=True)
+                | Q(yearly_cap__isnull=False, cap_remaining=F("yearly_cap") - F("year_cumulative")),
                 name="statement_cap_remaining_consistent",
             ),
         ]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from funding.dossier_sections import EDITABLE_FIELDS, SECTIONS_BY_KEY, fields_of, section_of_field
-from funding.models import Campaign, Dossier, DossierAttachment, DossierState, Wave
+from funding.models import NATIONAL_PROTOCOL_REFUSED, Campaign, Dossier, DossierAttachment, DossierState, Wave
 from funding.services.completeness import dossier_completeness
 from funding.services.snapshots import build_snapshot, sha256_of
 from funding.workflows import WITHDRAWABLE, dossier_transition
@@ -199,6 +199,9 @@ def dossier_submit(*, dossier: Dossier, by, sworn_statement: bool, now=None, sen
             "être déposé.",
             code="deadline_passed",
         )
+    if locked.protocol_id and not locked.protocol.is_local:
+        # Checked again here: a dossier opened before the rule, or whose protocol was changed by hand, is refused.
+        raise ApplicationError(NATIONAL_PROTOCOL_REFUSED, code="national_protocol", field="protocol")
     completeness = dossier_completeness(locked)
     if not completeness.is_complete:
         titles = ", ".join(status.section.title for status in completeness.sections if not status.is_complete)

@@ -8,6 +8,11 @@
   demo's 2025-03-01 → 2027-12-31); the ARS may set other dates when opening the grant by hand.
 - Reference: ``SUB-<region>-<year of the start>-<NNN>``, numbered per region and year.
 - State: *closed* by the ARS (final), otherwise *active* or *suspended* following the protocol's suspension.
+
+SNP lines (``Regime.SNP``, seed 003): when a CPTS, MSP or CDS has declared its adhesion to a national protocol whose
+catalogue entry carries a forfait, ``snp_line_open`` opens its line: from the declaration date, no end
+(``OPEN_END``), the catalogue's forfait and unit frozen, no cap, the structure's CPAM as payer (``Grant.payer``),
+referenced ``SNP-<region>-<year>-<NNN>``. No call, no committee: it runs on the same signal as the waiting AMI grants.
 """
 
 import datetime
@@ -17,15 +22,26 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from funding.models import CountingUnit, Decision, DecisionOutcome, Dossier, DossierState, Grant, GrantState
+from funding.models import (
+    NATIONAL_PROTOCOL_REFUSED,
+    OPEN_END,
+    CountingUnit,
+    Decision,
+    DecisionOutcome,
+    Dossier,
+    DossierState,
+    Grant,
+    GrantState,
+    Regime,
+)
 from funding.services.eligibility import recompute_eligibility
 from funding.tasks.committee import grants_sync_protocol_task
 from portal.access import get_scope
 from portal.errors import ApplicationError
-from portal.models import Region
+from portal.models import Region, StructureKind
 from portal.roles import Role
 from protocols.models import Protocol, Suspension
-from protocols.models.protocol import ProtocolStatus
+from protocols.models.protocol import ProtocolKind, ProtocolStatus
 
 GRANT_YEARS = 3
 
@@ -35,9 +51,9 @@ def grant_default_dates(*, protocol: Protocol, decided_on: datetime.date) -> tup
     return starts_on, datetime.date(starts_on.year + GRANT_YEARS - 1, 12, 31)
 
 
-def _next_reference(region: Region, year: int) -> str:
+def _next_reference(region: Region, year: int, family: str = "SUB") -> str:
     # The region row is locked by the caller: two grants opened at once cannot take the same number.
-    prefix = f"SUB-{region.code}-{year}-"
+    prefix = f"{family}-{region.code}-{year}-"
     taken = Grant.objects.filter(reference__startswith=prefix).values_list("reference", flat=True)
     numbers = [int(reference.rsplit("-", 1)[1]) for reference in taken if reference.rsplit("-", 1)[1].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
@@ -75,6 +91,8 @@ def grant_open(
     if Grant.objects.filter(dossier=dossier).exists():
         raise ApplicationError("Ce dossier a déjà sa subvention.")
     protocol = dossier.protocol
+    if protocol is not None and not protocol.is_local:
+        raise ApplicationError(NATIONAL_PROTOCOL_REFUSED, code="national_protocol")
     if not protocol_is_declared(protocol):
         raise ApplicationError(
             "Le protocole n'est pas encore déclaré à l'ARS : la subvention s'ouvrira à sa déclaration.",
@@ -133,9 +151,49 @@ def grant_sync_state(*, grant: Grant, day: datetime.date | None = None) -> Grant
     return grant
 
 
+# Seed 003: the SNP forfait is for national protocols run in a CPTS or in an MSP/CDS (not an ESP alone).
+SNP_STRUCTURE_KINDS = (StructureKind.CPTS, StructureKind.MSP, StructureKind.CDS)
+
+
+@transaction.atomic
+def snp_line_open(*, protocol_id: int) -> Grant | None:
+    """Open the SNP line of a declared adhesion to a forfait-funded national protocol (idempotent: None when the
+    protocol does not qualify or already has its line)."""
+    protocol = (
+        Protocol.objects.select_related("structure__region", "national_protocol")
+        .filter(pk=protocol_id, kind=ProtocolKind.NATIONAL, structure__kind__in=SNP_STRUCTURE_KINDS)
+        .first()
+    )
+    if protocol is None or not protocol_is_declared(protocol) or not protocol.national_protocol.has_forfait:
+        return None
+    structure, region = protocol.structure, protocol.structure.region
+    Region.objects.select_for_update(of=("self",)).get(pk=region.pk)
+    if Grant.objects.filter(structure=structure, protocol=protocol).exists():
+        return None
+    national = protocol.national_protocol
+    line = Grant(
+        regime=Regime.SNP,
+        structure=structure,
+        protocol=protocol,
+        reference=_next_reference(region, protocol.declared_on.year, family="SNP"),
+        starts_on=protocol.declared_on,
+        ends_on=OPEN_END,
+        rate=national.forfait_amount,
+        yearly_cap=None,
+        counting_unit=national.forfait_unit,
+    )
+    line.state = line.state_on(timezone.localdate())
+    line.full_clean()
+    line.save()
+    recompute_eligibility(protocol_ids=[protocol.pk])
+    return line
+
+
 def grants_sync_protocol(*, protocol_id: int) -> None:
-    """After a suspension, a lifting or a declaration of a protocol: open waiting grants, follow suspensions."""
+    """After a suspension, a lifting or a declaration of a protocol: open waiting grants and the SNP line of a
+    forfait-funded adhesion, follow suspensions."""
     grants_open_pending(protocol_id=protocol_id)
+    snp_line_open(protocol_id=protocol_id)
     for grant in Grant.objects.filter(protocol_id=protocol_id).exclude(state=GrantState.CLOSED):
         grant_sync_state(grant=grant)
 

@@ -5,6 +5,8 @@ dated in Y up to the end of P that are eligible now:
 
     entitled(Y, P) = min(r × E, c)          statement(P) = entitled(Y, P) − issued(Y)
 
+A line without a cap (an SNP forfait, ``c`` = None) is worth ``r × E``: the same formula with c = +∞.
+
 The statement is split into lines that each explain themselves (``amount = entitled − deducted``):
 
 * the period line: ``entitled(Y, P)`` minus what the earlier periods of Y are worth now, ``min(r × E_before, c)``;
@@ -28,9 +30,10 @@ PERIOD = "period"
 REGULARISATION = "regularisation"
 
 
-def capped(rate: Decimal, count: int, cap: Decimal) -> Decimal:
-    """``min(rate × count, cap)``, exact to the cent."""
-    return min(Decimal(rate) * count, Decimal(cap)).quantize(CENT)
+def capped(rate: Decimal, count: int, cap: Decimal | None) -> Decimal:
+    """``min(rate × count, cap)``, exact to the cent; no cap (None) is no limit."""
+    amount = Decimal(rate) * count
+    return (amount if cap is None else min(amount, Decimal(cap))).quantize(CENT)
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ class LineFigures:
 class StatementFigures:
     period: Period
     rate: Decimal
-    yearly_cap: Decimal
+    yearly_cap: Decimal | None
     eligible_count: int
     excluded_count: int
     lines: list[LineFigures] = field(default_factory=list)
@@ -102,7 +105,10 @@ class StatementFigures:
         return next(line.entitled_amount for line in self.lines if line.kind == PERIOD)
 
     @property
-    def cap_remaining(self) -> Decimal:
+    def cap_remaining(self) -> Decimal | None:
+        """None for a line without a cap: the exports leave ``plafond_restant`` empty."""
+        if self.yearly_cap is None:
+            return None
         return Decimal(self.yearly_cap) - self.year_cumulative
 
     @property
@@ -126,7 +132,7 @@ class StatementFigures:
 def statement_figures(
     *,
     rate: Decimal,
-    yearly_cap: Decimal,
+    yearly_cap: Decimal | None,
     period: Period,
     period_eligible: int,
     period_excluded: int,
@@ -181,7 +187,7 @@ def statement_figures(
     return StatementFigures(
         period=period,
         rate=Decimal(rate),
-        yearly_cap=Decimal(yearly_cap),
+        yearly_cap=None if yearly_cap is None else Decimal(yearly_cap),
         eligible_count=period_eligible,
         excluded_count=period_excluded,
         lines=lines,

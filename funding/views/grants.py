@@ -35,7 +35,7 @@ def grant_list(request):
     grants = (
         Grant.objects.visible_to(request.user)
         .with_state_on(timezone.localdate())
-        .select_related("structure", "protocol", "dossier__campaign")
+        .select_related("structure__region", "protocol", "dossier__campaign")
         .order_by("-starts_on", "reference")
     )
     state = request.GET.get("etat", "")

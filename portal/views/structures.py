@@ -9,7 +9,7 @@ from portal import services
 from portal.access import get_scope
 from portal.decorators import role_required
 from portal.errors import ApplicationError
-from portal.forms import StructureForm, StructureInvitationForm
+from portal.forms import StructureCpamForm, StructureForm, StructureInvitationForm
 from portal.models import Invitation, Region, Structure, StructureKind, StructureMembership
 from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
 
@@ -59,16 +59,23 @@ def structure_create(request):
     return render(request, "portal/structure_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@role_required(*(STRUCTURE_ROLES | AGENCY_ROLES | {Role.SUPERADMIN}))
-@require_GET
-def structure_detail(request, structure_id):
-    structure = _get_structure_for_user(request.user, structure_id)
-    scope = get_scope(request.user)
-    can_manage = (
+def _can_manage(user, structure) -> bool:
+    scope = get_scope(user)
+    return (
         structure.pk in scope.structure_ids([Role.COORDINATOR])
         or structure.region_id in scope.region_ids([Role.REGION_ADMIN])
         or scope.is_superadmin
     )
+
+
+@role_required(*(STRUCTURE_ROLES | AGENCY_ROLES | {Role.SUPERADMIN}))
+@require_GET
+def structure_detail(request, structure_id):
+    return _render_detail(request, _get_structure_for_user(request.user, structure_id))
+
+
+def _render_detail(request, structure, *, cpam_form=None, status=200):
+    can_manage = _can_manage(request.user, structure)
     memberships = (
         StructureMembership.objects.filter(structure=structure)
         .select_related("user", "user__professional")
@@ -88,8 +95,28 @@ def structure_detail(request, structure_id):
             "invitations": invitations,
             "can_manage": can_manage,
             "invite_form": StructureInvitationForm() if can_manage else None,
+            "cpam_form": (cpam_form or StructureCpamForm(instance=structure)) if can_manage else None,
         },
+        status=status,
     )
+
+
+@role_required(Role.COORDINATOR, Role.REGION_ADMIN, Role.SUPERADMIN)
+@require_POST
+def structure_cpam(request, structure_id):
+    structure = _get_structure_for_user(
+        request.user, structure_id, roles=[Role.COORDINATOR, Role.REGION_ADMIN, Role.SUPERADMIN]
+    )
+    form = StructureCpamForm(request.POST, instance=Structure.objects.get(pk=structure.pk))
+    if form.is_valid():
+        try:
+            services.structure_cpam_set(structure=structure, by=request.user, cpam=form.cleaned_data["cpam"])
+        except (ApplicationError, ValidationError) as error:
+            form.add_error(None, getattr(error, "message", None) or " ".join(error.messages))
+        else:
+            messages.success(request, "La CPAM de rattachement est enregistrée.")
+            return redirect("portal:structure_detail", structure_id=structure.pk)
+    return _render_detail(request, structure, cpam_form=form, status=400)
 
 
 @role_required(Role.COORDINATOR, Role.REGION_ADMIN, Role.SUPERADMIN)

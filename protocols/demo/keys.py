@@ -8,6 +8,8 @@ VAL_DE_LOIRE_FINESS = "370004566"
 
 HTA_CODE = "LOC-PACA-HTA"
 HTA_TITLE = "Suivi et adaptation du traitement de l'hypertension artérielle par l'infirmier ou le pharmacien"
-POLLAKIURIE_CODE = "SNP-POLLAKIURIE"  # the national protocol the CPTS du Pays d'Aix adheres to
+POLLAKIURIE_CODE = "SNP-POLLAKIURIE"  # the national protocol the CPTS du Pays d'Aix adheres to (SNP forfait)
+# The CPTS du Pays d'Aix's own local protocol, drafted for its AMI dossier (the AMI funds local protocols only).
+PAYS_D_AIX_LOCAL_CODE = "LOC-AIX-DIABETE"
 BELLE_DE_MAI_CODE = "LOC-PACA-VACCIN"  # a draft local protocol of the CDS (its AMI dossier is still a draft)
 CVL_CODE = "LOC-CVL-BPCO"  # the CVL MSP's local protocol, behind the CVL dossier

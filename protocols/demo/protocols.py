@@ -1,5 +1,6 @@
 """Demo protocols: the MSP des Oliviers' LOC-PACA-HTA (three versions, a suspension in October 2025), the CPTS du
-Pays d'Aix's adhesion to the national pollakiuria protocol, the CVL MSP's LOC-CVL-BPCO, and the Belle de Mai CDS's
+Pays d'Aix's adhesion to the national pollakiuria protocol and its draft local LOC-AIX-DIABETE (behind its AMI
+dossier: the AMI funds local protocols only), the CVL MSP's LOC-CVL-BPCO, and the Belle de Mai CDS's
 draft LOC-PACA-VACCIN. Everything goes through the services, with the business dates of the story.
 
 Idempotent: a protocol found by (structure FINESS, code) is left untouched, so a second run writes nothing.
@@ -87,6 +88,19 @@ BPCO_CONTENT = {
     "indicators": "Nombre de patients suivis\nNombre de spirométries réalisées",
     "theme": "chronic",
     "medical_minutes_saved": 20,
+}
+
+DIABETE_CONTENT = {
+    "object": (
+        "Suivi des patients diabétiques de type 2 stables par l'infirmier délégué de la CPTS entre deux consultations "
+        "médicales : examen des pieds, suivi de l'HbA1c, renouvellement des antidiabétiques oraux, éducation "
+        "thérapeutique."
+    ),
+    "inclusion_criteria": "Adultes diabétiques de type 2 sous antidiabétiques oraux, HbA1c < 8 % depuis 6 mois.",
+    "exclusion_criteria": "Insulinothérapie ; plaie du pied ; insuffisance rénale sévère ; refus du patient.",
+    "delegant_professions": ["medecin"],
+    "delegate_professions": ["infirmier"],
+    "theme": "chronic",
 }
 
 VACCIN_CONTENT = {
@@ -302,6 +316,19 @@ def _seed_pollakiuria(structure: Structure, users: dict) -> Protocol:
     return protocol
 
 
+def _seed_diabetes_draft(structure: Structure, users: dict) -> Protocol:
+    """The local protocol the CPTS writes for its AMI dossier (waiting list): a draft whose team is still to be
+    invited (the dossier describes the team it expects)."""
+    coordinator = users["coordinateur.cpts@demo.fr"]
+    protocol = protocols.protocol_create(
+        structure=structure,
+        by=coordinator,
+        code=keys.PAYS_D_AIX_LOCAL_CODE,
+        title="Suivi des patients diabétiques de type 2 par l'infirmier de la CPTS",
+    )
+    return protocols.protocol_update(protocol=protocol, by=coordinator, **DIABETE_CONTENT)
+
+
 def _seed_bpco(structure: Structure, users: dict) -> Protocol:
     coordinator, instructor = users["coordinateur.cvl@demo.fr"], users["instructeur.cvl@demo.fr"]
     protocol = protocols.protocol_create(
@@ -343,6 +370,7 @@ def _seed_vaccination_draft(structure: Structure, users: dict) -> Protocol:
 SEEDERS = (
     (keys.OLIVIERS_FINESS, keys.HTA_CODE, _seed_hta),
     (keys.PAYS_D_AIX_FINESS, keys.POLLAKIURIE_CODE, _seed_pollakiuria),
+    (keys.PAYS_D_AIX_FINESS, keys.PAYS_D_AIX_LOCAL_CODE, _seed_diabetes_draft),
     (keys.VAL_DE_LOIRE_FINESS, keys.CVL_CODE, _seed_bpco),
     (keys.BELLE_DE_MAI_FINESS, keys.BELLE_DE_MAI_CODE, _seed_vaccination_draft),
 )

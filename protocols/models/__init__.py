@@ -1,4 +1,4 @@
-from protocols.models.catalogue import NationalProtocol
+from protocols.models.catalogue import ForfaitUnit, NationalProtocol
 from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
 from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
 from protocols.models.protocol import (
@@ -31,6 +31,7 @@ __all__ = [
     "InterventionSource",
     "MemberDocument",
     "MembershipStatus",
+    "ForfaitUnit",
     "NationalProtocol",
     "Protocol",
     "ProtocolEvent",

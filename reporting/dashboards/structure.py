@@ -138,7 +138,10 @@ def cap_consumption(user, grants: list[Grant], year: int, region_ids) -> list[di
                 "eligible": eligible,
                 "consumed": consumed,
                 "issued": issued,
-                "chart": progress_chart(
+                # No cap gauge for a line without a cap (an SNP forfait): there is nothing to consume.
+                "chart": None
+                if grant.yearly_cap is None
+                else progress_chart(
                     title=f"Plafond {year} consommé — {grant.reference}",
                     value=consumed,
                     total=grant.yearly_cap,

@@ -288,9 +288,9 @@ def activity_bounds(region_ids: list[int], today: datetime.date) -> tuple[dateti
 
 
 def fir_grants(user, roles):
-    """The grants an ARS pays from its FIR: those born of a dossier of an AMI campaign (the Assurance maladie's
-    forfaits have no dossier and never draw on an envelope)."""
-    return Grant.objects.visible_to(user, roles=roles).filter(dossier__isnull=False)
+    """The grants an ARS pays from its FIR: the AMI grants (the Assurance maladie's SNP forfaits never draw on an
+    envelope; the regime constraint guarantees an AMI grant has its dossier)."""
+    return Grant.objects.visible_to(user, roles=roles).ami()
 
 
 def eligible_by_grant_and_month(grants, start: datetime.date, end: datetime.date) -> list[dict]:

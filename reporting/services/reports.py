@@ -114,9 +114,12 @@ def _indicators_of(grant, period: Period) -> list[dict]:
 
 
 def grants_to_report(region, period: Period):
-    """Grants that owe a report for ``period``: running during it, and not closed before it began."""
+    """Grants that owe a report for ``period``: running during it, and not closed before it began. AMI grants only:
+    seed 000's twice-yearly report on the use of the funds is the selected teams'; an SNP line accounts through the
+    ARS's tableau de reporting (seed 003)."""
     return (
-        Grant.objects.filter(structure__region=region, starts_on__lte=period.end, ends_on__gte=period.start)
+        Grant.objects.ami()
+        .filter(structure__region=region, starts_on__lte=period.end, ends_on__gte=period.start)
         .exclude(state=GrantState.CLOSED, closed_at__date__lt=period.start)
         .select_related("structure", "protocol")
         .order_by("reference")

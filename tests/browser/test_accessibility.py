@@ -107,6 +107,11 @@ MAIN_PAGES = {
         page("funding:tableau_list"),
         page("funding:tableau_detail", tableau_id=TABLEAU_H1),
     ],
+    "coordinateur.cpts@demo.fr": [
+        # The SNP forfait line of the CPTS (issue 15) and its structure page with the CPAM form.
+        page("funding:grant_detail", grant_id=pk("funding.Grant", reference="SNP-PACA-2025-001")),
+        page("portal:structure_detail", structure_id=pk("portal.Structure", finess="130012354")),
+    ],
     "coordinateur.cds@demo.fr": [
         page("funding:dossier_edit", dossier_id=pk("funding.Dossier", reference="AMI-PACA-2025-003")),
         page("protocols:protocol_edit", protocol_id=pk("protocols.Protocol", code="LOC-PACA-VACCIN")),

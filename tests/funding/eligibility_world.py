@@ -84,7 +84,12 @@ def build_world(
     protocol = ProtocolFactory(structure=structure, declared=True, declared_on=declared_on, **protocol_kwargs)
     DeclarationFactory(protocol=protocol, version=1, deposited_on=declared_on)
     grant = None
-    if with_grant:
+    if with_grant and counting_unit == "patient":
+        # Per patient is an SNP line's unit (constraint grant_regime_coherent): no dossier, no cap.
+        grant = GrantFactory(
+            snp=True, structure=structure, protocol=protocol, starts_on=grant_starts_on, ends_on=grant_ends_on
+        )
+    elif with_grant:
         dossier = DossierFactory(structure=structure, protocol=protocol, submitted=True, state=DossierState.SELECTED)
         grant = GrantFactory(
             dossier=dossier, starts_on=grant_starts_on, ends_on=grant_ends_on, counting_unit=counting_unit

@@ -7,6 +7,7 @@ import factory
 from django.utils import timezone
 
 from funding.models import (
+    OPEN_END,
     Campaign,
     Criterion,
     Decision,
@@ -188,6 +189,28 @@ class GrantFactory(factory.django.DjangoModelFactory):
     rate = Decimal("25.00")
     yearly_cap = Decimal("7000.00")
 
+    class Params:
+        # An SNP line: a declared adhesion of a CPTS to a forfait-funded national protocol, no dossier, no cap,
+        # per patient, from the declaration with no end (as ``snp_line_open`` makes it).
+        snp = factory.Trait(
+            regime="snp",
+            dossier=None,
+            structure=factory.SubFactory(StructureFactory, kind="CPTS", cpam="CPAM des Bouches-du-Rhône"),
+            protocol=factory.SubFactory(
+                ProtocolFactory,
+                structure=factory.SelfAttribute("..structure"),
+                code=factory.Sequence(lambda n: f"SNP-LIGNE-{n}"),
+                national=True,
+                declared=True,
+                national_protocol__forfait_amount=Decimal("25.00"),
+                national_protocol__forfait_unit="patient",
+            ),
+            reference=factory.Sequence(lambda n: f"SNP-TEST-{n:04d}"),
+            yearly_cap=None,
+            counting_unit="patient",
+            ends_on=OPEN_END,
+        )
+
 
 class InterventionEligibilityFactory(factory.django.DjangoModelFactory):
     """Only for tests of code that *reads* eligibility (statements, exports): elsewhere eligibility is computed."""
@@ -210,5 +233,5 @@ class StatementFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"EV-TEST-{n:04d}")
     rate = factory.LazyAttribute(lambda o: o.grant.rate)
     yearly_cap = factory.LazyAttribute(lambda o: o.grant.yearly_cap)
-    cap_remaining = factory.LazyAttribute(lambda o: o.yearly_cap - o.year_cumulative)
+    cap_remaining = factory.LazyAttribute(lambda o: None if o.yearly_cap is None else o.yearly_cap - o.year_cumulative)
     year_cumulative = 0

@@ -26,7 +26,7 @@ from tests.funding.statement_scenarios import GrantScenario, compute
 H2 = Period(2025, 2)
 SUMMARY = (
     "region;finess;structure;reference_subvention;periode;statut;interventions_eligibles;interventions_exclues;"
-    "montant_periode;regularisation;montant_total;cumul_annee;plafond_restant"
+    "montant_periode;regularisation;montant_total;cumul_annee;plafond_restant;regime;payeur"
 )
 DETAIL = "finess;reference_subvention;reference_episode;date_intervention;protocole;delegue_identifiant;"
 DETAIL += "delegant_identifiant;statut;motif"
@@ -66,6 +66,7 @@ def test_summary_csv_columns_and_values(region_h2):
     # period: min(211 × 25 + 250) … = 5275 − 5025; régularisation: 201 × 25 − 5000 = +25 (4 late, 3 removed).
     assert (line["montant_periode"], line["regularisation"], line["montant_total"]) == ("250.00", "25.00", "275.00")
     assert (line["cumul_annee"], line["plafond_restant"]) == ("5275.00", "1725.00")
+    assert (line["regime"], line["payeur"]) == ("ami", f"{big.region.agency_name} (FIR)")
     assert by_grant[small.grant.reference]["structure"] == "MSP Zéphyr"
 
 

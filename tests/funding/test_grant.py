@@ -70,8 +70,12 @@ def test_a_later_change_of_the_campaign_does_not_change_an_existing_grant():
 def test_a_counting_unit_is_one_of_the_two_known_units_in_the_form_check_and_in_the_database():
     grant = GrantFactory()
     assert grant.counting_unit == CountingUnit.INTERVENTION
-    grant.counting_unit = CountingUnit.PATIENT
     grant.full_clean()
+    # Per patient is the SNP lines' unit: an AMI grant refuses it (constraint grant_regime_coherent).
+    assert GrantFactory(snp=True).counting_unit == CountingUnit.PATIENT
+    grant.counting_unit = CountingUnit.PATIENT
+    with pytest.raises(ValidationError):
+        grant.full_clean()
     grant.counting_unit = "acte"
     with pytest.raises(ValidationError):
         grant.full_clean()
