@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Q
 
-from portal.roles import AGENCY_ROLES, NATIONAL_ROLES, STRUCTURE_ROLES, Role
+from portal.roles import AGENCY_ROLES, NATIONAL_ROLES, PERSONAL_FILE_AGENCY_ROLES, STRUCTURE_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,11 @@ class Scope:
     @property
     def sees_national_aggregates(self) -> bool:
         return bool(self.national & NATIONAL_ROLES) or self.is_superadmin
+
+    @property
+    def reviews_personal_files(self) -> bool:
+        """Holds an agency role that reads the professionals' documents region-wide (the documents' review page)."""
+        return self.is_superadmin or bool(self.region_ids(PERSONAL_FILE_AGENCY_ROLES))
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
