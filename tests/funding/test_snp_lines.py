@@ -253,3 +253,32 @@ def test_the_snp_worked_example_of_docs_funding_md(snp):
         ("regularisation", 2025, 306, 6, 0, Decimal("150.00")),
     ]
     assert (h2.total_amount, h2.year_cumulative, h2.cap_remaining) == (Decimal("650.00"), Decimal("8150.00"), None)
+
+
+def test_marking_a_forfait_in_the_admin_opens_the_lines_of_declared_adhesions(django_capture_on_commit_callbacks):
+    from django.contrib.admin.sites import site
+
+    national = NationalProtocolFactory(code="SNP-TEST-ADMIN")
+    adhesion = _adhesion(code="SNP-TEST-ADMIN")
+    assert snp_line_open(protocol_id=adhesion.pk) is None  # no forfait yet
+    admin = site._registry[NationalProtocol]
+    form = admin.get_form(None, national)(
+        instance=national,
+        data={
+            **{field: getattr(national, field) for field in ("code", "short_title", "title", "legal_reference")},
+            "forfait_amount": "30.00",
+            "forfait_unit": "patient",
+            "delegant_professions": '["medecin"]',
+            "delegate_professions": '["infirmier"]',
+            "training_hours": "4",
+            "training_hours_source": "",
+            "allowed_structure_kinds": '["CPTS"]',
+            "patients": "",
+            "delegant_availability": "",
+        },
+    )
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.save_model(None, form.save(commit=False), form, change=True)
+    line = Grant.objects.get(protocol=adhesion)
+    assert (line.regime, line.rate, line.counting_unit) == (Regime.SNP, Decimal("30.00"), CountingUnit.PATIENT)

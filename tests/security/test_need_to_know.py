@@ -210,3 +210,12 @@ def test_the_finance_officer_reads_what_the_money_needs(region_world):
     # The dossier a grant was opened on, not the applications still in selection.
     assert list(Dossier.objects.visible_to(finance)) == [w["funded"].dossier]
     assert not DossierAttachment.objects.visible_to(finance).exists()
+
+
+def test_the_documents_tab_is_shown_to_who_may_open_it(client, region_world):
+    w = region_world
+    documents = reverse("protocols:agency_documents")
+    client.force_login(w["instructor"])
+    assert documents in client.get(reverse("protocols:agency_declarations")).content.decode()
+    client.force_login(w["finance"])
+    assert documents not in client.get(reverse("protocols:agency_declarations")).content.decode()
