@@ -108,15 +108,16 @@ def _render_detail(request, structure, *, cpam_form=None, status=200):
 def structure_agreements(request, structure_id):
     """The structure's ACI and projet de santé, recorded by its coordinator or the ARS admin."""
     structure = _get_structure_for_user(request.user, structure_id, roles=[Role.COORDINATOR, Role.REGION_ADMIN])
+    posted = request.method == "POST"  # an empty POST (every field cleared) is still a POST
     form = StructureAgreementsForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         initial={
             "aci_signed_on": structure.aci_signed_on,
             "health_project_validated_on": structure.health_project_validated_on,
         },
     )
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         try:
             services.structure_agreements_update(structure=structure, by=request.user, **form.cleaned_data)
         except (ApplicationError, ValidationError) as error:
