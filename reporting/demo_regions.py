@@ -190,7 +190,8 @@ def _seed_structure(region, data: dict, index: int, agent, campaign, wave) -> No
         user = _user(
             f"{first_name}.{last_name}@{code}.demo-regions.invalid".lower().replace(" ", ""), first_name, last_name
         )
-        profession = "medecin" if number == 0 else ("infirmier" if number == 1 else "pharmacien")
+        # One doctor (delegant) and two nurses (delegates): the SNP protocols of seed 003 delegate to nurses only.
+        profession = "medecin" if number == 0 else "infirmier"
         rpps = _luhn(f"3{REGION_NUMBERS[region.code]:02d}{index:02d}{number:05d}")
         people.append(Professional.objects.create(user=user, profession=profession, rpps=rpps))
         StructureMembership.objects.create(user=user, structure=structure, role=Role.PROFESSIONAL)
@@ -210,7 +211,7 @@ def _seed_structure(region, data: dict, index: int, agent, campaign, wave) -> No
             theme=theme,
             medical_minutes_saved=minutes,
             delegant_professions=["medecin"],
-            delegate_professions=["infirmier", "pharmacien"],
+            delegate_professions=list(national.delegate_professions) if national else ["infirmier"],
             training_hours=Decimal(10),
             status=ProtocolStatus.DECLARED,
             declared_on=declared_on,
@@ -273,7 +274,8 @@ def _interventions(protocol, structure, delegant, delegates, start, recorded_by)
                     recorded_by=recorded_by,
                 )
             )
-    # Two follow-up visits logged as new lines of episodes already counted (excluded as duplicates).
+    # Two follow-up visits of episodes already seen, another day: paid under an AMI grant (per intervention),
+    # excluded as « épisode déjà compté » on an SNP line (per patient).
     for source in rows[10:12]:
         rows.append(
             Intervention(
