@@ -9,10 +9,11 @@ from portal.uploads import private_upload_to
 
 
 def reviewer_assignments(user_id, region_ids):
-    """A committee member's assignments in ``region_ids`` on which he declared no conflict of interest: the only way
-    he reaches a dossier and what hangs on it (registered with ``portal.access`` by ``FundingConfig.ready``)."""
-    return ReviewAssignment.objects.filter(reviewer_id=user_id, dossier__campaign__region__in=region_ids).exclude(
-        review__conflict_of_interest=True
+    """A committee member's assignments in ``region_ids`` on which he has declared that he has no conflict of
+    interest: the only way he reaches a dossier and what hangs on it (registered with ``portal.access`` by
+    ``FundingConfig.ready``). Before his declaration he reaches nothing of the dossier, as on his review page."""
+    return ReviewAssignment.objects.filter(
+        reviewer_id=user_id, dossier__campaign__region__in=region_ids, review__conflict_of_interest=False
     )
 
 

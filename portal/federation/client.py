@@ -132,7 +132,7 @@ class PortalOIDCAdapter(OpenIDConnectOAuth2Adapter):
             )
         except OAuth2Error as error:
             raise FederationError("invalid_signature_or_claims", str(error.__cause__ or error)) from error
-        except (KeyError, jwt.PyJWTError) as error:
+        except (KeyError, TypeError, ValueError, jwt.PyJWTError) as error:  # e.g. an HS256 header against an RSA key
             raise FederationError("invalid_token", str(error)) from error
 
     def _userinfo(self, app, access_token: str) -> dict:

@@ -145,6 +145,18 @@ def check_dimension(ref: str) -> int:
     return last_row
 
 
+def declared_last_column(ref: str) -> int:
+    """The last column of a declared range already checked by ``check_dimension`` (``"A1:O120"`` → 15)."""
+    return max(check_reference(corner.replace("$", ""), what="l'étendue déclarée")[0] for corner in ref.split(":"))
+
+
+def unreadable_reference() -> BoundsExceeded:
+    return BoundsExceeded(
+        "Classeur refusé : une référence de cellule y est illisible. Le fichier est endommagé ou piégé : "
+        "enregistrez de nouveau le tableau depuis votre tableur, ou en CSV."
+    )
+
+
 def check_row_number(number: int) -> None:
     if number > SHEET_MAX_ROW or number < 1:
         raise outside_sheet(str(number), what="la ligne")
@@ -162,8 +174,9 @@ def read_part(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
 class _CellScan:
     """The cell checks of one sheet, fed with its tags as the scan meets them."""
 
-    def __init__(self, limits: ImportLimits):
+    def __init__(self, limits: ImportLimits, *, strict: bool = False):
         self.limits = limits
+        self.strict = strict
         self.line = 0
         self.cells = 0  # cells of the current row
         self.column = 0  # 1-based column of the last cell of the current row
@@ -181,15 +194,27 @@ class _CellScan:
             self.cells = self.column = 0
         elif value:  # dimension
             check_dimension(value)
+            if self.strict and declared_last_column(value) > self.limits.max_columns:
+                # openpyxl pads every row up to the declared range: past the allowed width, refused.
+                raise too_many_cells(1, self.limits.max_columns)
 
 
-def scan_part(archive: zipfile.ZipFile, name: str, limits: ImportLimits, *, cells_within: int | None = None) -> None:
+def scan_part(
+    archive: zipfile.ZipFile,
+    name: str,
+    limits: ImportLimits,
+    *,
+    cells_within: int | None = None,
+    strict: bool = False,
+) -> None:
     """Stream one part: its real size (refused past ``max_part_bytes``) and, within its first ``cells_within``
     bytes (all of them by default), every dimension, row and cell reference and the cells of every row.
 
-    A malformed reference stops the cell checks of the part (not the size count): the reader reports the damaged
-    file as such."""
-    scan = _CellScan(limits) if name.endswith(".xml") else None
+    A malformed reference stops the cell checks of the part (not the size count): the fast reader reports the
+    damaged file as such. ``strict`` (before openpyxl, which accepts references the scan cannot read, such as
+    ``a1``, and pads rows up to the declared range): a malformed reference refuses the file, and so does a declared
+    range wider than ``max_columns``."""
+    scan = _CellScan(limits, strict=strict) if name.endswith(".xml") else None
     size = 0
     pending = b""
     with archive.open(name) as handle:
@@ -207,7 +232,9 @@ def scan_part(archive: zipfile.ZipFile, name: str, limits: ImportLimits, *, cell
             try:
                 for match in _TAG.finditer(text, 0, cut):
                     scan.tag(match.group(1), match.group(2))
-            except ValueError:
+            except ValueError as error:
+                if strict:
+                    raise unreadable_reference() from error
                 scan, pending = None, b""
                 continue
             pending = text[cut:]
@@ -216,7 +243,11 @@ def scan_part(archive: zipfile.ZipFile, name: str, limits: ImportLimits, *, cell
 
 
 def scan_xlsx(
-    archive: zipfile.ZipFile, limits: ImportLimits | None = None, *, cells_within: int | None = None
+    archive: zipfile.ZipFile,
+    limits: ImportLimits | None = None,
+    *,
+    cells_within: int | None = None,
+    strict: bool = False,
 ) -> None:
     """Every XML part of the workbook, streamed and checked (see ``scan_part``); raises ``BoundsExceeded``.
 
@@ -224,4 +255,4 @@ def scan_xlsx(
     limits = limits or import_limits()
     for member in archive.infolist():
         if not member.is_dir():
-            scan_part(archive, member.filename, limits, cells_within=cells_within)
+            scan_part(archive, member.filename, limits, cells_within=cells_within, strict=strict)

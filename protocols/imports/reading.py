@@ -314,7 +314,7 @@ def _open_xlsx_with_openpyxl(content: bytes, finess: str = "") -> Table:
 
     # openpyxl pads rows up to the sheet's declared dimension and far cells: every part is checked first, whole.
     try:
-        scan_xlsx(zipfile.ZipFile(io.BytesIO(content)))
+        scan_xlsx(zipfile.ZipFile(io.BytesIO(content)), strict=True)
     except DAMAGED_ARCHIVE as error:
         raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
     try:
@@ -323,6 +323,7 @@ def _open_xlsx_with_openpyxl(content: bytes, finess: str = "") -> Table:
         raise UnreadableFile("Ce classeur XLSX est illisible ou endommagé.") from error
 
     def sheet_rows(sheet):
+        sheet.reset_dimensions()  # rows as the file has them, never padded up to the declared range
         for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield line, list(cells)
 

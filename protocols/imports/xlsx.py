@@ -218,7 +218,7 @@ class FastXlsx:
                     if not block:
                         raise XlsxFormatError("the sheet is truncated")
                     buffer = rest + block
-        except (KeyError, ValueError, IndexError, AttributeError, ParseError) as error:
+        except (KeyError, ValueError, IndexError, AttributeError, OverflowError, ParseError) as error:
             raise XlsxFormatError(f"ligne {line + 1} : {error}") from error
 
     def _row_values(self, row, line: int) -> list:

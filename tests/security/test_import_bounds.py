@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from portal.jobs import JobStatus
-from protocols.imports.bounds import BoundsExceeded
+from protocols.imports.bounds import BoundsExceeded, scan_xlsx
 from protocols.imports.reading import UnreadableFile, check_upload_bounds, open_table
 from protocols.models import ImportBatch, Intervention
 from protocols.services.imports import import_batch_run
@@ -251,6 +251,40 @@ def test_openpyxl_reads_nothing_before_the_whole_workbook_is_checked():
         archive.writestr("xl/worksheets/sheet1.xml", _sheet('<row r="1"><c r="ZZZZZZ1"><v>1</v></c></row>', "A1:B2"))
     peak, error = _peak_bytes(lambda: open_table(buffer.getvalue()))
     assert "ZZZZZZ1" in str(error) and peak < 8 * 1024 * 1024
+
+
+def _openpyxl_only_workbook(sheet_xml: str) -> bytes:
+    """No xl/workbook.xml: the fast reader gives up and openpyxl, the tolerant one, reads the sheet."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+    return buffer.getvalue()
+
+
+def test_before_openpyxl_a_reference_the_scan_cannot_read_refuses_the_file():
+    """openpyxl accepts ``r="a1"``; the scan cannot check what it cannot read, so the file is refused rather than the
+    checks of the part switched off (a far cell further down would then reach openpyxl unchecked)."""
+    cells = '<c r="a1"><v>1</v></c><c r="ZZZ1"><v>1</v></c>'
+    content = _openpyxl_only_workbook(_sheet(f'<row r="1">{cells}</row>'))
+    peak, error = _peak_bytes(lambda: open_table(content))
+    assert "illisible" in str(error) and peak < 8 * 1024 * 1024
+
+
+def test_before_openpyxl_a_declared_range_wider_than_allowed_is_refused():
+    """openpyxl pads every row up to the declared range: A1:XFD1048576 with two rows would be millions of cells."""
+    rows = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="A1048576"><v>1</v></c></row>'
+    content = _openpyxl_only_workbook(_sheet(rows, "A1:XFD1048576"))
+    peak, error = _peak_bytes(lambda: open_table(content))
+    assert "colonne" in str(error) and peak < 8 * 1024 * 1024
+
+
+def test_only_the_check_before_openpyxl_refuses_a_wide_declared_range():
+    """The fast reader pads nothing: a range declared wider than the data is no reason to refuse its file there."""
+    rows = '<row r="1"><c r="A1" t="inlineStr"><is><t>date</t></is></c></row>'
+    archive = zipfile.ZipFile(io.BytesIO(_workbook(_sheet(rows, "A1:XFD3"))))
+    scan_xlsx(archive)  # the fast reader's and the upload's check: accepted
+    with pytest.raises(BoundsExceeded, match="colonne"):
+        scan_xlsx(archive, strict=True)
 
 
 def test_a_workbook_with_malformed_xml_is_refused_as_damaged_never_a_crash():

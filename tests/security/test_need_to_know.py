@@ -199,6 +199,17 @@ def test_a_conflict_declared_after_the_assignment_closes_the_dossier(region_worl
     assert not Decision.objects.visible_to(w["member"]).exists()
 
 
+def test_before_his_declaration_of_interests_a_member_reaches_nothing_of_the_dossier(client, region_world):
+    """His review page hides the dossier until he declares; downloads and querysets must not show it earlier."""
+    w = region_world
+    w["assigned"].assignments.get(reviewer=w["member"]).review.delete()
+    assert not Dossier.objects.visible_to(w["member"]).exists()
+    assert not DossierAttachment.objects.visible_to(w["member"]).exists()
+    attachment = w["assigned"].attachments.get()
+    url = reverse("funding:dossier_attachment_download", kwargs={"dossier_attachment_id": attachment.pk})
+    assert _status(client, w["member"], url) == 404
+
+
 def test_the_finance_officer_reads_what_the_money_needs(region_world):
     w = region_world
     finance = w["finance"]
