@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from portal.access import get_scope
@@ -138,37 +137,6 @@ def _finish_already_imported(batch: ImportBatch) -> None:
     batch.status, batch.finished_at = JobStatus.DONE, timezone.now()
     batch.started_at = batch.started_at or batch.finished_at
     batch.save(update_fields=["outcome", "status", "started_at", "finished_at"])
-
-
-def import_max_attempts() -> int:
-    return settings.IMPORT_MAX_ATTEMPTS
-
-
-def interrupted_message(attempts: int) -> str:
-    return (
-        f"L'import a été interrompu {attempts} fois avant de finir (le fichier demande sans doute plus de mémoire ou "
-        "de temps que le serveur ne lui en accorde) : il a été abandonné et rien n'a été enregistré. Découpez le "
-        "fichier (par exemple par trimestre) et importez chaque partie ; si cela se reproduit, contactez l'ARS."
-    )
-
-
-def import_batch_attempt(*, batch_id: int) -> bool:
-    """Count one delivery of the batch's task; False once the batch has had its ``IMPORT_MAX_ATTEMPTS`` runs (it is
-    then marked failed, with a message for the coordinator, and must not run again).
-
-    Called by the task before any work, outside any transaction: the count is committed at once, so a worker that
-    dies during the import (killed for its memory, or otherwise) cannot roll it back. The ``UPDATE … attempts + 1``
-    is atomic: two deliveries of the same message count twice."""
-    ImportBatch.objects.filter(pk=batch_id).update(attempts=F("attempts") + 1)
-    batch = ImportBatch.objects.filter(pk=batch_id).first()
-    if batch is None:
-        return False
-    finished_or_failed = batch.outcome != ImportBatch.Outcome.PENDING or batch.status == JobStatus.FAILED
-    if finished_or_failed or batch.attempts <= import_max_attempts():
-        return True  # a finished batch is only finished off by ``import_batch_run``
-    logger.error("Import %s abandoned after %s interrupted runs", batch.pk, batch.attempts - 1)
-    batch.mark_failed(interrupted_message(batch.attempts - 1))
-    return False
 
 
 def import_batch_run(*, batch_id: int) -> ImportBatch:

@@ -16,7 +16,8 @@ from celery import shared_task
 @shared_task(name="protocols.import_interventions", acks_late=True, reject_on_worker_lost=True)
 def import_interventions_task(batch_id: int) -> None:
     """Import a stored batch. Idempotent: a batch already imported, refused or failed is left as it is."""
-    from protocols.services.imports import import_batch_attempt, import_batch_run
+    from protocols.services.import_attempts import import_batch_attempt
+    from protocols.services.imports import import_batch_run
 
     if import_batch_attempt(batch_id=batch_id):
         import_batch_run(batch_id=batch_id)
