@@ -14,7 +14,7 @@ WITH_DB = $(BIN)/python -m config.embedded_db run --
 # A worktree may set its own DATABASE_URL, REDIS_URL and CELERY_QUEUE here (file ignored by git).
 -include .local.mk
 
-.PHONY: run test quality fix bench bench-quick venv services system-deps npm-deps migrate seed totp compile-deps clean worker beat
+.PHONY: run test quality dead-code-whitelist fix bench bench-quick venv services system-deps npm-deps migrate seed totp compile-deps clean worker beat
 
 $(STAMP): $(REQUIREMENTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,12 @@ quality: venv
 	$(BIN)/ruff format --check $(APPS)
 	$(BIN)/djlint $(TEMPLATE_DIRS) --lint
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/vulture
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## dead-code-whitelist: print the names vulture finds unreferenced (to review before adding one to the whitelist)
+dead-code-whitelist: venv
+	@$(BIN)/vulture --make-whitelist | grep -v config/vulture_whitelist.py || true
 
 fix: venv
 	$(BIN)/ruff check --fix $(APPS)

@@ -108,10 +108,6 @@ class Completeness:
     def missing_count(self) -> int:
         return sum(len(status.missing) for status in self.sections)
 
-    @property
-    def complete_count(self) -> int:
-        return sum(1 for status in self.sections if status.is_complete)
-
     def for_sections(self, keys) -> "Completeness":
         return Completeness(tuple(status for status in self.sections if status.section.key in keys))
 

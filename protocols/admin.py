@@ -4,7 +4,7 @@ up to date when an order changes, and mark the protocols funded by the Assurance
 from django.contrib import admin
 
 from protocols.models import NationalProtocol
-from protocols.signals import eligibility_inputs_changed
+from protocols.services.common import notify_eligibility_change
 
 
 @admin.register(NationalProtocol)
@@ -44,4 +44,4 @@ class NationalProtocolAdmin(admin.ModelAdmin):
         if obj.has_forfait:
             # Adhesions declared before the forfait was set get their SNP line (funding listens; idempotent).
             for protocol_id in obj.adhesions.declared().values_list("pk", flat=True):
-                eligibility_inputs_changed.send(sender=NationalProtocol, protocol_id=protocol_id)
+                notify_eligibility_change(protocol_id=protocol_id)

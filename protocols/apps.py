@@ -8,6 +8,7 @@ class ProtocolsConfig(AppConfig):
     def ready(self):
         from portal import navigation
         from portal.roles import AGENCY_ROLES, Role
+        from protocols import checks  # noqa: F401 (registers the start-up checks)
 
         navigation.register("Protocoles", "protocols:protocol_list", {Role.COORDINATOR}, order=20, group="Protocoles")
         navigation.register(

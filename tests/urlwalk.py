@@ -13,11 +13,6 @@ class Route:
     arguments: tuple[str, ...]
     callback: object
 
-    @property
-    def accepts_post(self) -> bool:
-        allowed = getattr(self.callback, "allowed_methods", None)
-        return allowed is None or "POST" in allowed
-
 
 def _walk(patterns, namespace=""):
     for pattern in patterns:

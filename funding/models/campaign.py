@@ -106,9 +106,6 @@ class Campaign(models.Model):
         """The wave accepting dossiers at ``moment`` (waves never overlap), or None. Uses prefetched waves."""
         return next((wave for wave in self.waves.all() if wave.is_open_at(moment)), None)
 
-    def next_wave_after(self, moment):
-        return next((wave for wave in self.waves.all() if wave.opens_at > moment), None)
-
     def accepts(self, kind: str) -> bool:
         return kind in (self.eligible_structure_kinds or [])
 

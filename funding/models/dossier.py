@@ -82,9 +82,6 @@ class DossierQuerySet(ScopedQuerySet):
     def submitted(self):
         return self.exclude(state=DossierState.DRAFT)
 
-    def with_list_relations(self):
-        return self.select_related("campaign", "wave", "structure", "protocol")
-
     def search(self, text: str):
         text = text.strip()
         if not text:

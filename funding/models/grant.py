@@ -62,9 +62,6 @@ class GrantQuerySet(ScopedQuerySet):
     def snp(self):
         return self.filter(regime=Regime.SNP)
 
-    def running_on(self, day):
-        return self.filter(starts_on__lte=day, ends_on__gte=day)
-
     def with_state_on(self, day):
         """Annotate ``state_on``: the grant's state on ``day`` computed from its sources of truth (closed by the
         ARS, or its protocol suspended on that day), whatever the stored ``state`` says."""

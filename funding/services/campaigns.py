@@ -84,17 +84,6 @@ def campaign_publish(*, campaign: Campaign, by, at=None) -> Campaign:
 
 
 @transaction.atomic
-def campaign_unpublish(*, campaign: Campaign, by) -> Campaign:
-    locked = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
-    _require_region_admin(locked.region_id, by)
-    if locked.dossiers.exists():
-        raise ApplicationError("Des dossiers ont été ouverts sur cette campagne : elle reste publiée.")
-    locked.published_at = None
-    locked.save(update_fields=["published_at"])
-    return locked
-
-
-@transaction.atomic
 def wave_create(*, campaign: Campaign, by, **fields) -> Wave:
     """Open a new wave (a second wave reopens the same campaign); waves never overlap."""
     locked = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)

@@ -71,15 +71,6 @@ def assignment_create(*, dossier: Dossier, reviewer: User, by) -> ReviewAssignme
 
 
 @transaction.atomic
-def assignment_delete(*, assignment: ReviewAssignment, by) -> None:
-    """Withdraw an assignment the member has not started (once they declared, the declaration is kept)."""
-    _check_region_admin(assignment.dossier.campaign.region_id, by)
-    if Review.objects.filter(assignment=assignment).exists():
-        raise ApplicationError(f"{assignment.reviewer} a commencé l'évaluation : l'affectation est conservée.")
-    assignment.delete()
-
-
-@transaction.atomic
 def assignments_update(*, campaign: Campaign, wanted: dict[int, set[int]], by) -> AssignmentChanges:
     """Make the assignments of the campaign's dossiers (dossier id → reviewer ids) match ``wanted``. Started
     reviews are never withdrawn. Dossiers absent from ``wanted`` are left as they are."""

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from funding.forms.campaigns import CampaignForm, PublishForm, WaveForm
 from funding.models import Campaign, Criterion, DossierState, Wave
 from funding.services import campaigns as services
-from funding.views.common import add_form_error, optional_url
+from funding.views.common import add_form_error
 from portal.decorators import role_required
 from portal.errors import ApplicationError
 from portal.models import Region
@@ -105,7 +106,7 @@ def campaign_detail(request, campaign_id):
             "counts": [(state.label, counts[state.value]) for state in DossierState if counts.get(state.value)],
             "is_admin": is_admin,
             "publish_form": PublishForm(initial={"published_at": campaign.published_at}),
-            "grid_url": optional_url("funding:campaign_grid", campaign_id=campaign.pk),
+            "grid_url": reverse("funding:committee_grid", kwargs={"campaign_id": campaign.pk}),
             "now": timezone.now(),
         },
     )

@@ -1,18 +1,9 @@
 """Small helpers shared by the funding views."""
 
 from django.core.exceptions import ValidationError
-from django.urls import NoReverseMatch, reverse
 
 from funding.models import Dossier
 from portal.errors import ApplicationError
-
-
-def optional_url(name: str, **kwargs) -> str:
-    """The URL of a page another area provides, or "" while it does not exist yet."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
 
 
 def error_text(error: Exception) -> str:

@@ -25,7 +25,7 @@ from funding.services.completeness import active_team, dossier_completeness
 from funding.services.documents import dossier_receipt_issue
 from funding.services.instruction import complement_provide
 from funding.services.snapshots import section_content
-from funding.views.common import add_form_error, dossier_queryset, error_text, optional_url
+from funding.views.common import add_form_error, dossier_queryset, error_text
 from funding.views.threads import message_threads
 from funding.workflows import WITHDRAWABLE
 from portal.decorators import role_required
@@ -143,7 +143,7 @@ def _render_edit(request, dossier, *, form=None, attachment_form=None, status=20
             "can_delete_attachments": dossier.state == DossierState.DRAFT,
             "editable": set(dossier.editable_sections),
             "form_marker": FORM_MARKER,
-            "protocol_create_url": optional_url("protocols:protocol_create"),
+            "protocol_create_url": reverse("protocols:protocol_create"),
         },
         status=status,
     )

@@ -100,7 +100,3 @@ class RegionMembership(models.Model):
     def __str__(self):
         where = self.region.code if self.region_id else "national"
         return f"{self.user} — {self.get_role_display()} — {where}"
-
-    @property
-    def is_national(self) -> bool:
-        return self.region_id is None

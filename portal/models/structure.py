@@ -26,9 +26,6 @@ class StructureQuerySet(ScopedQuerySet):
     agency_roles = MONEY_AGENCY_ROLES
     reviewer_paths = ("pk", "dossier__structure_id")
 
-    def of_kind(self, *kinds):
-        return self.filter(kind__in=kinds)
-
 
 class Structure(models.Model):
     """A coordinated-care organisation (MSP, CDS, CPTS) or a primary-care team (ESP) of one region."""

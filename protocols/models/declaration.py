@@ -8,8 +8,7 @@ from protocols.models.protocol import ProtocolChildQuerySet
 
 
 class DeclarationQuerySet(ProtocolChildQuerySet):
-    def on_or_before(self, day):
-        return self.filter(deposited_on__lte=day)
+    pass
 
 
 class Declaration(models.Model):
@@ -101,10 +100,6 @@ class Suspension(models.Model):
 
     def covers(self, day) -> bool:
         return self.starts_on <= day and (self.lifted_on is None or day < self.lifted_on)
-
-    @property
-    def is_open(self) -> bool:
-        return self.lifted_on is None
 
 
 class AdverseEventQuerySet(ProtocolChildQuerySet):

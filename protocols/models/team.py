@@ -270,8 +270,3 @@ class MemberDocument(models.Model):
     def is_required(self) -> bool:
         """The employer's accord is asked only of salaried professionals (decree 2020-148)."""
         return self.kind != DocumentKind.EMPLOYER or self.membership.professional.is_salaried
-
-    @property
-    def is_present(self) -> bool:
-        """Provided or validated: a file the ARS can read and has not refused."""
-        return self.status in (DocumentStatus.PROVIDED, DocumentStatus.VALIDATED)

@@ -45,11 +45,10 @@ def record_event(*, protocol: Protocol, kind: str, by, on: datetime.date, detail
     return ProtocolEvent.objects.create(protocol=protocol, kind=kind, by=by, occurred_on=on, detail=detail[:300])
 
 
-def notify_eligibility_change(*, protocol_id: int, since: datetime.date | None) -> None:
-    """Tell the layers above (funding) that eligibility inputs changed, once the transaction is committed."""
-    transaction.on_commit(
-        lambda: eligibility_inputs_changed.send(sender=Protocol, protocol_id=protocol_id, since=since)
-    )
+def notify_eligibility_change(*, protocol_id: int, since: datetime.date | None = None) -> None:
+    """The one sender of ``eligibility_inputs_changed``: at once, inside the caller's transaction, after its writes
+    (see ``protocols.signals`` for the contract)."""
+    eligibility_inputs_changed.send(sender=Protocol, protocol_id=protocol_id, since=since)
 
 
 def lock_protocol(protocol: Protocol) -> Protocol:

@@ -39,7 +39,7 @@ from protocols.imports.episodes import assign_episodes
 from protocols.imports.reading import Table, UnreadableFile, check_upload_bounds, is_xlsx, open_table
 from protocols.imports.validation import ParsedRow, RowChecker, RowError
 from protocols.models import ImportBatch, Intervention, InterventionSource
-from protocols.services.interventions import notify_eligibility_inputs
+from protocols.services.common import notify_eligibility_change
 
 logger = logging.getLogger(__name__)
 
@@ -334,7 +334,7 @@ def interventions_write(
     _insert(new)
     result.created = len(new)
     for protocol_id in sorted(since):
-        notify_eligibility_inputs(protocol_id=protocol_id, since=since[protocol_id])
+        notify_eligibility_change(protocol_id=protocol_id, since=since[protocol_id])
     return result
 
 

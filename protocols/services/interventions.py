@@ -33,15 +33,11 @@ from protocols.models import (
     TeamMembership,
     TeamRole,
 )
-from protocols.signals import eligibility_inputs_changed
+from protocols.services.common import notify_eligibility_change
 
 
 def _fmt(day: datetime.date) -> str:
     return day.strftime("%d/%m/%Y")
-
-
-def notify_eligibility_inputs(*, protocol_id: int, since: datetime.date | None) -> None:
-    eligibility_inputs_changed.send(sender=Intervention, protocol_id=protocol_id, since=since)
 
 
 def _explain_rules(protocol, delegate, delegant, performed_on, today, add) -> None:
@@ -216,7 +212,7 @@ def intervention_log(
     intervention.full_clean()
     intervention._history_user = by
     intervention.save()
-    notify_eligibility_inputs(protocol_id=protocol.pk, since=performed_on)
+    notify_eligibility_change(protocol_id=protocol.pk, since=performed_on)
     return intervention
 
 
@@ -263,7 +259,7 @@ def intervention_update(
             "second_contact_delegate",
         ]
     )
-    notify_eligibility_inputs(protocol_id=current.protocol_id, since=since)
+    notify_eligibility_change(protocol_id=current.protocol_id, since=since)
     return current
 
 
@@ -275,5 +271,5 @@ def intervention_cancel(*, intervention: Intervention, by: User) -> Intervention
     current.cancelled_by = by
     current._history_user = by
     current.save(update_fields=["cancelled_at", "cancelled_by"])
-    notify_eligibility_inputs(protocol_id=current.protocol_id, since=current.performed_on)
+    notify_eligibility_change(protocol_id=current.protocol_id, since=current.performed_on)
     return current

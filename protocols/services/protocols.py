@@ -123,11 +123,6 @@ def checklist_rows(protocol: Protocol) -> list[dict]:
     ]
 
 
-def checklist_unanswered(protocol: Protocol) -> list[str]:
-    answered = set(protocol.checklist_answers.values_list("item", flat=True))
-    return [question for code, _section, question in CHECKLIST_ITEMS if code not in answered]
-
-
 @transaction.atomic
 def checklist_save(*, protocol: Protocol, by, answers: dict[str, tuple[str, str]]) -> list[ChecklistAnswer]:
     """Record the answers ``{item: (answer, justification)}``; an empty answer removes a previous one.

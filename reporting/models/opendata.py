@@ -15,9 +15,6 @@ class OpenDataReleaseQuerySet(ScopedQuerySet):
     def published(self):
         return self.filter(status=JobStatus.DONE)
 
-    def latest_published(self):
-        return self.published().order_by("-finished_at", "-pk").first()
-
 
 class OpenDataRelease(BackgroundJob):
     """One publication of the open-data file (CSV, JSON): the national aggregates up to the last half-year with

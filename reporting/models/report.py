@@ -51,8 +51,8 @@ class BiannualReportQuerySet(ScopedQuerySet):
         return self.filter(state__in=PENDING_STATES)
 
     def overdue(self, today):
-        """Late on ``today``: not yet transmitted (to do or draft) and past the due date. The one rule of "late"
-        (the model's ``is_overdue``, the overdue notices, the dashboards and the national view all use it)."""
+        """Late on ``today``: not yet transmitted (to do or draft) and past the due date. The one rule of "late": the
+        overdue notices, the dashboards and the national view all use it."""
         return self.pending().filter(due_on__lt=today)
 
 
@@ -123,9 +123,6 @@ class BiannualReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
-
-    def is_overdue(self, today) -> bool:
-        return self.state in PENDING_STATES and today > self.due_on
 
 
 class ReportTransitionQuerySet(ScopedQuerySet):

@@ -7,10 +7,9 @@ to date on write, without touching the pages that use them.
 
 Access goes through the one mechanism (``portal.access``):
 
-* the national reads take the region ids of ``national_region_ids(user)``, that is
-  ``Region.objects.visible_to(user, roles=NATIONAL_AGGREGATE_ROLES)``: every region for a national pilot (or the
-  platform superadmin), none for anybody else. They return counts and sums only, never a row of a person,
-  a structure or a dossier;
+* the national reads take the region ids of ``Region.objects.visible_to(user, roles=NATIONAL_AGGREGATE_ROLES)``:
+  every region for a national pilot (or the platform superadmin), none for anybody else. They return counts and
+  sums only, never a row of a person, a structure or a dossier;
 * the regional reads (FIR forecast, impact) start from ``visible_to(user, roles=...)`` querysets of the ARS user.
 
 A *protocol group* is how the national view sorts protocols: a national protocol by its catalogue entry
@@ -92,11 +91,6 @@ class Cell:
 
 
 Key = tuple[int | None, str | None, int, int]  # (region id, group, year, half)
-
-
-def national_region_ids(user) -> list[int]:
-    """The national door: every region for a national pilot or the platform superadmin, nothing for others."""
-    return list(Region.objects.visible_to(user, roles=NATIONAL_AGGREGATE_ROLES).values_list("pk", flat=True))
 
 
 def _periods_cte(periods: Iterable[Period]) -> tuple[str, list]:

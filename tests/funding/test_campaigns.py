@@ -193,6 +193,8 @@ def test_campaign_pages_are_scoped(client, paca, admin):
     page = client.get(detail)
     assert page.status_code == 200
     assert "Pertinence du protocole local" in text(page)  # the grid, read-only
+    grid = reverse("funding:committee_grid", kwargs={"campaign_id": campaign.pk})
+    assert grid not in page.content.decode()  # editing the grid is the region admin's
     assert client.get(edit).status_code == 403
     client.force_login(agent_of(RegionFactory(code="CVL"), Role.REGION_ADMIN))
     assert client.get(edit).status_code == 404
@@ -200,6 +202,9 @@ def test_campaign_pages_are_scoped(client, paca, admin):
     client.force_login(coordinator_of(StructureFactory(region=paca)))
     assert client.get(reverse("funding:campaign_list")).status_code == 403
     client.force_login(admin)
+    page = client.get(detail)
+    assert f'href="{grid}">Modifier la grille d' in page.content.decode()
+    assert client.get(grid).status_code == 200
     assert client.post(edit, _campaign_data(title="AMI 2025 (modifié)")).status_code == 302
     assert Campaign.objects.get(pk=campaign.pk).title == "AMI 2025 (modifié)"
 

@@ -50,8 +50,8 @@ def test_only_committee_members_of_the_region_review_dossiers_before_the_committ
     draft = world.dossier(state="under_instruction")
     with pytest.raises(ApplicationError, match="transmis"):
         review_services.assignment_create(dossier=draft, reviewer=world.members[0], by=world.admin)
-    assignment = review_services.assignment_create(dossier=dossier, reviewer=world.members[0], by=world.admin)
-    review_services.assignment_delete(assignment=assignment, by=world.admin)
+    review_services.assignment_create(dossier=dossier, reviewer=world.members[0], by=world.admin)
+    review_services.assignments_update(campaign=dossier.campaign, wanted={dossier.pk: set()}, by=world.admin)
     assert not ReviewAssignment.objects.exists()
 
 

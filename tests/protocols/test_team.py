@@ -209,23 +209,30 @@ def test_a_join_cannot_predate_the_last_version(msp, protocol):
     assert membership.status == MembershipStatus.INVITED  # nothing half-saved
 
 
-def test_join_and_leave_signal_eligibility_after_commit(django_capture_on_commit_callbacks, msp, protocol):
+def test_join_and_leave_signal_eligibility_inside_the_services_transaction(msp, protocol):
+    """The signal contract (protocols/signals.py): sent once per change, inside the service's transaction, so that a
+    receiver that fails (funding cannot compute the eligibility) undoes the change instead of leaving it half-done."""
     received = []
 
     def receiver(sender, protocol_id, since, **kwargs):
         received.append((protocol_id, since))
 
+    def failing_receiver(sender, **kwargs):
+        raise RuntimeError("éligibilité impossible à calculer")
+
     eligibility_inputs_changed.connect(receiver)
     try:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            membership = join(protocol, msp, msp.nurse, "delegate", D(2025, 4, 2))
-        assert received == []  # nothing before the commit
-        for callback in callbacks:
-            callback()
+        membership = join(protocol, msp, msp.nurse, "delegate", D(2025, 4, 2))
         assert (protocol.pk, D(2025, 4, 2)) in received
         received.clear()
-        with django_capture_on_commit_callbacks(execute=True):
+        eligibility_inputs_changed.connect(failing_receiver)
+        with pytest.raises(RuntimeError):
             services.team_member_leave(membership=membership, by=msp.coordinator, left_on=D(2025, 9, 30))
-        assert received == [(protocol.pk, D(2025, 9, 30))]
+        membership.refresh_from_db()
+        assert membership.left_on is None  # rolled back with the failing receiver
+        eligibility_inputs_changed.disconnect(failing_receiver)
+        services.team_member_leave(membership=membership, by=msp.coordinator, left_on=D(2025, 9, 30))
+        assert received[-1] == (protocol.pk, D(2025, 9, 30))
     finally:
+        eligibility_inputs_changed.disconnect(failing_receiver)
         eligibility_inputs_changed.disconnect(receiver)
