@@ -28,6 +28,7 @@ from funding.models.dossier_parts import (
 from funding.models.eligibility import ExclusionReason, InterventionEligibility
 from funding.models.grant import OPEN_END, CountingUnit, Grant, GrantState, Regime
 from funding.models.ledger import PaidIntervention, PaidTotal
+from funding.models.monthly_counts import InterventionMonthlyCount
 from funding.models.statement import (
     ComputationRun,
     Payment,
@@ -64,6 +65,7 @@ __all__ = [
     "InstructionCheck",
     "InstructionNote",
     "InterventionEligibility",
+    "InterventionMonthlyCount",
     "PaidIntervention",
     "PaidTotal",
     "Payment",
