@@ -123,9 +123,8 @@ def test_a_team_fills_the_values_of_its_campaign(client, world):
     assert fields == {yearly, first, second}
     response = client.post(values_url(grant), {yearly: "212", first: "4,5", second: "3"})
     assert response.status_code == 302
-    stored = {
-        (row.indicator_id, row.half): row.value for row in CampaignIndicatorValue.objects.filter(grant=grant, year=2025)
-    }
+    rows = CampaignIndicatorValue.objects.filter(grant=grant, year=2025)
+    stored = {(row.indicator_id, row.half): row.value for row in rows}
     assert stored == {
         (world.patients.pk, 0): Decimal("212"),
         (world.delay.pk, 1): Decimal("4.5"),
