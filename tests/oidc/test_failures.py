@@ -149,7 +149,9 @@ def test_a_token_signed_with_an_unknown_key_is_refused(client, oidc_provider, se
         ("none", "invalid_signature_or_claims"),
     ],
 )
-def test_a_token_whose_algorithm_does_not_fit_the_key_is_a_clear_refusal(client, oidc_provider, settings, agent, alg, raised):
+def test_a_token_whose_algorithm_does_not_fit_the_key_is_a_clear_refusal(
+    client, oidc_provider, settings, agent, alg, raised
+):
     # The real token endpoint, whose ID token comes back under a header naming ``alg`` with the real key's ``kid``.
     settings.SOCIALACCOUNT_PROVIDERS = oidc_provider.socialaccount_providers(
         openid_configuration_overrides={"token_endpoint": f"{oidc_provider.issuer}/__test__/token?alg={alg}"}
