@@ -78,7 +78,7 @@ def test_the_data_migration_gives_statements_issued_before_it_the_current_payer(
     ami.add("2025-03-01", 2)
     compute(snp.region, "2025-H1", issue=True)
     Statement.objects.issued().update(issued_payer="")  # as before the migration
-    migration = importlib.import_module("funding.migrations.0016_statement_issued_payer")
+    migration = importlib.import_module("funding.migrations.0017_statement_issued_payer")
 
     with connection.schema_editor() as editor:
         migration.freeze_issued_payers(django_apps, editor)

@@ -30,7 +30,7 @@ def freeze_issued_payers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0015_grant_regime_snp'),
+        ('funding', '0016_campaign_indicators'),
         ('portal', '0004_national_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
