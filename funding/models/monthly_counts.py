@@ -20,7 +20,7 @@ class InterventionMonthlyCount(models.Model):
     eligibility: eligible (``is_eligible`` true), excluded for ``reason``, or not computed yet (``is_eligible`` null).
 
     Kept up to date on write by PostgreSQL itself (the triggers of the migration
-    ``0017_intervention_monthly_counts``): every statement that writes interventions or their eligibility adds its
+    ``0018_intervention_monthly_counts``): every statement that writes interventions or their eligibility adds its
     differences here, set-based, in its own transaction, whatever wrote it (a form, an import's COPY, an eligibility
     recomputation, the benchmark's raw SQL). So the follow-up page and the coordinator's dashboard read a few rows
     per structure, protocol and month instead of every intervention of a region.

@@ -1,5 +1,5 @@
 """The monthly counts of interventions (``InterventionMonthlyCount``): rebuilt whole from the source rows here;
-kept up to date on every write by the triggers of ``funding/migrations/0017_intervention_monthly_counts``.
+kept up to date on every write by the triggers of ``funding/migrations/0018_intervention_monthly_counts``.
 
 A rebuild is needed only after writing the tables with the triggers disabled, or to repair: the triggers see every
 statement, raw SQL included. ``monthly_counts_drift`` says which keys differ from a fresh ``GROUP BY`` (the tests and

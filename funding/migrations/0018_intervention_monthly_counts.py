@@ -134,7 +134,7 @@ GROUP BY 1, 2, 3, 4, 5
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0016_campaign_indicators'),
+        ('funding', '0017_statement_issued_payer'),
         ('portal', '0008_structure_aci_health_project'),
         ('protocols', '0013_protocol_in_health_project'),
     ]
