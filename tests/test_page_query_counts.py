@@ -43,6 +43,7 @@ CAMPAIGN = pk("funding.Campaign", title="AMI protocoles de coopération locaux 2
 HTA = pk("protocols.Protocol", code="LOC-PACA-HTA")
 SELECTED = pk("funding.Dossier", reference="AMI-PACA-2025-001")
 H1 = pk("funding.Statement", grant__reference="SUB-PACA-2025-001", year=2025, half=1)
+POLLAKIURIA = pk("protocols.NationalProtocol", code="SNP-POLLAKIURIE")
 INES_INTERVENTION = pk("protocols.Intervention", delegate__user__email="ide.msp@demo.fr", cancelled_at=None)
 
 COORDINATOR, NURSE = "coordinateur.msp@demo.fr", "ide.msp@demo.fr"
@@ -79,6 +80,7 @@ PAGES = [
     (COORDINATOR, page("report_list")),
     (INSTRUCTOR, page("protocols:agency_declarations")),
     (COORDINATOR, page("protocols:declaration_list", protocol_id=HTA)),
+    (COORDINATOR, page("protocols:national_protocol_versions", national_protocol_id=POLLAKIURIA)),
 ]
 
 # (account, API path): the list endpoints.
