@@ -62,6 +62,7 @@ PAGES = [
     (PILOT, page("national_region", region_id=PACA)),
     (COORDINATOR, page("funding:intervention_overview")),
     (FINANCE, page("funding:intervention_overview")),
+    (NURSE, page("funding:intervention_overview")),
     (COORDINATOR, page("funding:intervention_list")),
     (FINANCE, page("funding:intervention_list")),
     (INSTRUCTOR, page("funding:intervention_list", query="statut=exclue")),

@@ -131,7 +131,9 @@ def grant_indicators(request, grant_id):
         initial_values=values,
         open_periods=open_periods,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and year is None:
+        form.add_error(None, "La subvention n'a pas encore commencé : aucune période à renseigner.")
+    elif request.method == "POST" and form.is_valid():
         try:
             written = services.indicator_values_save(
                 grant=grant, by=request.user, year=year, values=form.values(), today=today

@@ -121,6 +121,14 @@ FAILURES = {
         "compte », ou écrivez au support de votre ARS.",
         403,
     ),
+    "rpps_other_account": Failure(
+        "Numéro RPPS d'un autre compte",
+        "L'identité Pro Santé Connect avec laquelle vous venez de vous connecter (RPPS {rpps}) n'est pas celle du "
+        "professionnel de votre compte du portail. Elle n'a pas été reliée.",
+        "Vérifiez le numéro RPPS de « Mon compte », ou déconnectez-vous et connectez-vous directement avec Pro Santé "
+        "Connect.",
+        403,
+    ),
     "inactive": Failure(
         "Compte désactivé",
         "Le compte du portail relié à cette identité est désactivé.",
