@@ -53,9 +53,8 @@ def report_agency_list(request):
     today = timezone.localdate()
     reports = BiannualReport.objects.visible_to(request.user, roles=READER_AGENCY_ROLES)
     chosen, filtered = _filters(request.GET, reports, today)
-    filtered = (
-        filtered.select_related("grant__structure", "grant__protocol")
-        .order_by("-year", "-half", "grant__structure__name", "grant__reference")
+    filtered = filtered.select_related("grant__structure", "grant__protocol").order_by(
+        "-year", "-half", "grant__structure__name", "grant__reference"
     )
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
     periods = [
