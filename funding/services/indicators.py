@@ -115,6 +115,22 @@ def grant_indicators(grant: Grant):
     return CampaignIndicator.objects.filter(campaign_id=grant.dossier.campaign_id).in_order()
 
 
+def grant_indicator_sheet(grant: Grant, indicators, year: int | None, today: datetime.date | None = None):
+    """What the grant's page shows for ``year``: the values given, by (indicator id, half), and the periods that
+    can be filled in."""
+    if year is None:
+        return {}, set()
+    rows = CampaignIndicatorValue.objects.filter(grant=grant, year=year).order_by()
+    values = {(row.indicator_id, row.half): row.value for row in rows}
+    open_periods = {
+        (indicator.pk, half)
+        for indicator in indicators
+        for half in indicator.halves()
+        if period_open(grant, year, half, today)
+    }
+    return values, open_periods
+
+
 @transaction.atomic
 def indicator_values_save(
     *, grant: Grant, by, year: int, values: dict[tuple[int, int], Decimal | None], today=None
