@@ -27,11 +27,8 @@ def world():
     region = RegionFactory(code="PACA")
     structure = StructureFactory(region=region)
     people = {}
-    for key, role in (
-        ("coordinator", Role.COORDINATOR),
-        ("instructor", Role.INSTRUCTOR),
-        ("finance", Role.FINANCE_OFFICER),
-    ):
+    roles = (("coordinator", Role.COORDINATOR), ("instructor", Role.INSTRUCTOR), ("finance", Role.FINANCE_OFFICER))
+    for key, role in roles:
         for state in ("active", "inactive"):
             email = f"{key}.{state}@exemple.fr"
             if role == Role.COORDINATOR:
