@@ -10,13 +10,13 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from portal.mail import notifications_off
 from portal.models import Professional, Structure, User
 from protocols import national_catalogue
 from protocols.checklist import CHECKLIST_CODES
 from protocols.demo import keys
 from protocols.models import DocumentKind, MemberDocument, NationalProtocol, Protocol, TeamMembership
 from protocols.services import declarations, protocols, teams, vigilance
-from protocols.services.common import notifications_off
 
 D = datetime.date
 
@@ -381,7 +381,7 @@ SEEDERS = (
 def seed(context: dict) -> dict:
     """Expects the portal's context (``structures`` by FINESS, ``users`` by e-mail); returns ``protocols`` by code."""
     structures, users = context["structures"], context["users"]
-    national_catalogue.fill(NationalProtocol, update=False)  # normally there already (data migration)
+    national_catalogue.ensure_catalogue()  # normally there already (data migration)
     found = {}
     with notifications_off():
         for finess, code, build in SEEDERS:
