@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from portal.access import get_scope
