@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
 from portal.downloads import file_response
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.pdf import PdfUnavailable
 from portal.roles import Role
 from portal.uploads import serve_private_file
@@ -16,14 +17,7 @@ from protocols.forms.declarations import DeclarationConfirmForm
 from protocols.models import Declaration, MemberDocument
 from protocols.selectors import declaration_diff, team_rows
 from protocols.services import declarations as services
-from protocols.views.common import (
-    READERS,
-    ServiceErrors,
-    add_error,
-    get_protocol_for_user,
-    protocol_page_context,
-    render_form,
-)
+from protocols.views.common import READERS, get_protocol_for_user, protocol_page_context, render_form
 
 
 def _get_declaration_for_user(user, declaration_id) -> Declaration:
@@ -42,8 +36,8 @@ def declaration_new(request, protocol_id):
     if request.method == "POST" and form.is_valid():
         try:
             declaration = services.declaration_deposit(protocol=protocol, by=request.user)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             if declaration.version == 1:
                 messages.success(
