@@ -270,3 +270,36 @@ def test_the_database_ties_the_date_in_force_to_the_channel(msp):
     Declaration.objects.create(**base, version=2, channel="ds", ds_dossier_number=9, ds_deposited_on=D(2025, 2, 1))
     with pytest.raises(IntegrityError), transaction.atomic():
         Declaration.objects.create(**base, version=3, channel="ds", ds_dossier_number=9, ds_deposited_on=D(2025, 2, 1))
+
+
+def test_the_list_of_ds_deposits_to_confirm_has_constant_queries(client, msp):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.protocols.factories import DeclarationFactory, ProtocolFactory
+
+    def add(count, start):
+        for n in range(count):
+            protocol = ProtocolFactory(structure=msp.structure, created_by=msp.coordinator)
+            DeclarationFactory(
+                protocol=protocol,
+                version=1,
+                channel="ds",
+                ds_dossier_number=start + n,
+                ds_deposited_on=D(2025, 2, 1),
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("protocols:agency_declarations"))
+        assert response.status_code == 200
+        return len(queries), response
+
+    add(1, 1000)
+    client.force_login(msp.instructor)
+    client.get(reverse("home"))
+    few, response = count()
+    assert len(response.context["ds_to_confirm"]) == 1
+    add(4, 2000)
+    many, response = count()
+    assert few == many and len(response.context["ds_to_confirm"]) == 5
