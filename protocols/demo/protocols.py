@@ -341,10 +341,10 @@ def _declare_on_ds(protocol: Protocol, users: dict, *, dossier: int, deposited_o
         ds_dossier_number=dossier,
         ds_deposited_on=deposited_on,
     )
-    ds.declaration_ds_confirm(declaration=declaration, by=instructor, dossier_number=dossier, deposited_on=deposited_on)
-    ds.declaration_settings_update(
-        region=region, by=admin, channel=DeclarationChannel.PORTAL, demarche_number=None
+    ds.declaration_ds_confirm(
+        declaration=declaration, by=instructor, dossier_number=dossier, deposited_on=deposited_on
     )
+    ds.declaration_settings_update(region=region, by=admin, channel=DeclarationChannel.PORTAL, demarche_number=None)
 
 
 def _seed_diabetes_draft(structure: Structure, users: dict) -> Protocol:
