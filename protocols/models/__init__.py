@@ -1,4 +1,4 @@
-from protocols.models.catalogue import ForfaitUnit, NationalProtocol
+from protocols.models.catalogue import VERSIONED_FIELDS, ForfaitUnit, NationalProtocol, NationalProtocolVersion
 from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
 from protocols.models.ds import DeclarationChannel, DsCheck, RegionDeclarationSettings
 from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
@@ -36,6 +36,8 @@ __all__ = [
     "MembershipStatus",
     "ForfaitUnit",
     "NationalProtocol",
+    "NationalProtocolVersion",
+    "VERSIONED_FIELDS",
     "Protocol",
     "ProtocolEvent",
     "ProtocolKind",

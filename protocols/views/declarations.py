@@ -34,6 +34,7 @@ def _get_declaration_for_user(user, declaration_id) -> Declaration:
         "protocol__structure__region",
         "protocol__implementing_structure",
         "deposited_by",
+        "catalogue_version",
         "ds_entered_by",
         "ds_confirmed_by",
     )

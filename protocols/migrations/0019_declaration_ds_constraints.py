@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('protocols', '0015_fill_declaration_in_force_on'),
+        ('protocols', '0018_fill_declaration_in_force_on'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,6 +10,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("protocols", "0014_declaration_ds_channel")]
+    dependencies = [("protocols", "0017_declaration_ds_channel")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
