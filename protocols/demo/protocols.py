@@ -10,6 +10,7 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from portal.mail import notifications_off
 from portal.models import Professional, Structure, User
 from protocols import national_catalogue
 from protocols.checklist import CHECKLIST_CODES
@@ -23,7 +24,6 @@ from protocols.models import (
     TeamMembership,
 )
 from protocols.services import declarations, ds, protocols, teams, vigilance
-from protocols.services.common import notifications_off
 
 D = datetime.date
 
