@@ -27,7 +27,8 @@ def world():
     region = RegionFactory(code="PACA")
     structure = StructureFactory(region=region)
     people = {}
-    for key, role in (("coordinator", Role.COORDINATOR), ("instructor", Role.INSTRUCTOR), ("finance", Role.FINANCE_OFFICER)):
+    roles = (("coordinator", Role.COORDINATOR), ("instructor", Role.INSTRUCTOR), ("finance", Role.FINANCE_OFFICER))
+    for key, role in roles:
         for state in ("active", "inactive"):
             email = f"{key}.{state}@exemple.fr"
             if role == Role.COORDINATOR:
@@ -83,8 +84,14 @@ PATHS = {
 
 # The recipient functions the mails above do not reach, checked directly.
 RECIPIENTS = {
-    "coordinateurs d'un dossier": (lambda world: structure_coordinators(DossierFactory(structure=world.structure)), "coordinator"),
-    "instructeurs d'un dossier": (lambda world: region_instructors(DossierFactory(structure=world.structure)), "instructor"),
+    "coordinateurs d'un dossier": (
+        lambda world: structure_coordinators(DossierFactory(structure=world.structure)),
+        "coordinator",
+    ),
+    "instructeurs d'un dossier": (
+        lambda world: region_instructors(DossierFactory(structure=world.structure)),
+        "instructor",
+    ),
     "coordinateurs d'un tableau": (
         lambda world: tableau_coordinators(SimpleNamespace(structure_id=world.structure.pk)),
         "coordinator",
