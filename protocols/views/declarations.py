@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
 from portal.downloads import file_response
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.pdf import PdfUnavailable
 from portal.roles import Role
 from portal.uploads import serve_private_file
@@ -18,14 +19,7 @@ from protocols.models import Declaration, DeclarationChannel, MemberDocument
 from protocols.selectors import declaration_diff, team_rows
 from protocols.services import declarations as services
 from protocols.services import ds as ds_services
-from protocols.views.common import (
-    READERS,
-    ServiceErrors,
-    add_error,
-    get_protocol_for_user,
-    protocol_page_context,
-    render_form,
-)
+from protocols.views.common import READERS, get_protocol_for_user, protocol_page_context, render_form
 from protocols.views.ds import ds_reading_for_detail
 
 
@@ -57,8 +51,8 @@ def declaration_new(request, protocol_id):
                 ds_dossier_number=form.cleaned_data.get("ds_dossier_number"),
                 ds_deposited_on=form.cleaned_data.get("ds_deposited_on"),
             )
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             if declaration.is_ds:
                 messages.success(

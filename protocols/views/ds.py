@@ -6,12 +6,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods
 
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.models import Region
 from portal.roles import Role
 from protocols.forms.ds import DeclarationChannelForm, DsDossierForm
 from protocols.models import Declaration, DsCheck
 from protocols.services import ds as services
-from protocols.views.common import ServiceErrors, add_error, protocol_page_context, render_form
+from protocols.views.common import protocol_page_context, render_form
 
 CONFIRMERS = (Role.INSTRUCTOR, Role.REGION_ADMIN)
 
@@ -40,8 +41,8 @@ def region_declaration_channel(request, region_id):
                 token=form.cleaned_data["ds_token"],
                 clear_token=form.cleaned_data["clear_token"],
             )
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"Le canal de déclaration de {region} est enregistré.")
             return redirect("protocols:region_declaration_channel", region_id=region.pk)
@@ -61,8 +62,8 @@ def declaration_ds_enter(request, declaration_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.declaration_ds_enter(declaration=declaration, by=request.user, **_ds_fields(form))
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, "Le dossier démarches-simplifiées est enregistré : l'ARS va confirmer ce dépôt.")
             return redirect("protocols:declaration_detail", declaration_id=declaration.pk)
@@ -83,8 +84,8 @@ def declaration_ds_confirm(request, declaration_id):
     if request.method == "POST" and form.is_valid():
         try:
             declaration = services.declaration_ds_confirm(declaration=declaration, by=request.user, **_ds_fields(form))
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(
                 request,

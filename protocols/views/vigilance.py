@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.models import Region
 from portal.roles import PERSONAL_FILE_AGENCY_ROLES, Role
 from protocols.forms.declarations import (
@@ -37,8 +38,6 @@ from protocols.views.common import (
     AGENCY_READERS,
     PAGE_SIZE,
     READERS,
-    ServiceErrors,
-    add_error,
     get_protocol_for_user,
     protocol_page_context,
     render_form,
@@ -137,8 +136,8 @@ def member_document_review(request, member_document_id):
                 validated=form.cleaned_data["decision"] == "validate",
                 reason=form.cleaned_data["reason"],
             )
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(
                 request,
@@ -189,8 +188,8 @@ def protocol_adverse_events(request, protocol_id):
     if request.method == "POST" and form.is_valid():
         try:
             event = services.adverse_event_report(protocol=protocol, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"{event.get_severity_display()} signalé à l'ARS.")
             return redirect("protocols:protocol_adverse_events", protocol_id=protocol.pk)
@@ -223,8 +222,8 @@ def adverse_event_detail(request, adverse_event_id):
         if form.is_valid():
             try:
                 services.adverse_event_close(event=event, by=request.user, comment=form.cleaned_data["ars_comment"])
-            except ServiceErrors as error:
-                add_error(form, error)
+            except SERVICE_ERRORS as error:
+                add_form_error(form, error)
             else:
                 messages.success(request, "Le suivi de l'événement est clos.")
                 return redirect("protocols:adverse_event_detail", adverse_event_id=event.pk)
@@ -240,8 +239,8 @@ def protocol_suspend(request, protocol_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.protocol_suspend(protocol=protocol, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"Le protocole {protocol.code} est suspendu à {protocol.structure.name}.")
             return redirect("protocols:declaration_list", protocol_id=protocol.pk)
@@ -262,8 +261,8 @@ def suspension_lift(request, suspension_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.suspension_lift(suspension=suspension, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, "La suspension est levée.")
             return redirect("protocols:declaration_list", protocol_id=suspension.protocol_id)
@@ -284,8 +283,8 @@ def protocol_indicators(request, protocol_id):
         if form.is_valid():
             try:
                 services.indicator_value_save(protocol=protocol, by=request.user, **form.cleaned_data)
-            except ServiceErrors as error:
-                add_error(form, error)
+            except SERVICE_ERRORS as error:
+                add_form_error(form, error)
             else:
                 messages.success(request, "La valeur de l'indicateur est enregistrée.")
                 return redirect("protocols:protocol_indicators", protocol_id=protocol.pk)
