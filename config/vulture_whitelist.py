@@ -370,3 +370,10 @@ _.raise_request_exception  # unused attribute (tests/test_region_matrix.py:356)
 _.task_always_eager  # unused attribute (tests/workers.py:22)
 _.task_always_eager  # unused attribute (tests/workers.py:34)
 _.changeable  # template attribute set by protocols.services.interventions.mark_changeable (my_interventions.html)
+_.ds_token  # form field (protocols/forms/ds.py)
+_.ds_token_set_at  # model field (protocols/models/ds.py), shown on the DS settings page
+_.updated_by  # model field (protocols/models/ds.py)
+_.awaits_ds_confirmation  # template attribute (protocols/templates)
+_.do_POST  # http.server hook (tests/protocols/ds/fake_ds.py)
+_.log_message  # http.server hook
+_.daemon_threads  # socketserver option
