@@ -261,5 +261,6 @@ def test_the_receipt_names_the_catalogue_version(client, msp, declared_adhesion)
     _national, _protocol, _pharmacist, declaration = declared_adhesion
     declaration_services.declaration_receipt_ensure(declaration=declaration)
     declaration.refresh_from_db()
-    text = pdf_text(declaration.receipt.read())
+    with declaration.receipt.open("rb") as receipt:
+        text = pdf_text(receipt.read())
     assert "Adhésion à la version 1" in text
