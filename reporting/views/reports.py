@@ -12,10 +12,10 @@ from portal.decorators import role_required
 from portal.errors import ApplicationError, add_form_error, error_messages
 from portal.roles import Role
 from portal.uploads import serve_private_file
+from reporting.charts.report import report_charts
 from reporting.forms import ReportForm, SubmitForm
 from reporting.models import BiannualReport
 from reporting.models.report import READER_AGENCY_ROLES
-from reporting.report_charts import report_charts
 from reporting.services.report_pdf import report_pdf_refresh
 from reporting.services.reports import missing_sections, report_save_draft, report_submit
 
