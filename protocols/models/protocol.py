@@ -289,6 +289,8 @@ class ProtocolEvent(models.Model):
         LEFT = "left", "Départ de l'équipe"
         TRAINING = "training", "Formation enregistrée"
         DECLARED = "declared", "Déclaration déposée à l'ARS"
+        DS_ENTERED = "ds_entered", "Dossier démarches-simplifiées renseigné"
+        DS_CONFIRMED = "ds_confirmed", "Dépôt sur démarches-simplifiées confirmé par l'ARS"
         DOCUMENT_VALIDATED = "doc_ok", "Pièce validée par l'ARS"
         DOCUMENT_REFUSED = "doc_refused", "Pièce refusée par l'ARS"
         ADVERSE_EVENT = "adverse", "Événement indésirable signalé"

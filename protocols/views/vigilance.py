@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
 from portal.errors import SERVICE_ERRORS, add_form_error
+from portal.models import Region
 from portal.roles import PERSONAL_FILE_AGENCY_ROLES, Role
 from protocols.forms.declarations import (
     AdverseEventCloseForm,
@@ -21,6 +22,7 @@ from protocols.forms.declarations import (
 from protocols.forms.teams import DocumentReviewForm
 from protocols.models import (
     AdverseEvent,
+    Declaration,
     DocumentStatus,
     IndicatorValue,
     MemberDocument,
@@ -42,6 +44,7 @@ from protocols.views.common import (
 )
 
 INSTRUCTORS = (Role.INSTRUCTOR,)
+DS_TO_CONFIRM_SHOWN = 50
 
 
 @role_required(*AGENCY_READERS)
@@ -68,10 +71,29 @@ def agency_declarations(request):
         .count(),
         "events": AdverseEvent.objects.visible_to(request.user, roles=AGENCY_READERS).open().count(),
     }
+    # Versions filed on démarches-simplifiées whose deposit the ARS has to confirm (the protocol is not in force yet
+    # when it is the first one, so it is not in the list above).
+    ds_to_confirm = (
+        Declaration.objects.visible_to(request.user, roles=AGENCY_READERS)
+        .awaiting_ds_confirmation()
+        .filter(ds_dossier_number__isnull=False)
+        .select_related("protocol__structure")
+        .order_by("ds_deposited_on", "pk")
+    )
     return render(
         request,
         "protocols/agency/declarations.html",
-        {"page": page, "query": query, "kind": kind, "counts": counts, "tab": "declarations"},
+        {
+            "page": page,
+            "query": query,
+            "kind": kind,
+            "counts": counts,
+            "tab": "declarations",
+            "ds_to_confirm": ds_to_confirm[:DS_TO_CONFIRM_SHOWN],
+            "administered_regions": Region.objects.visible_to(request.user, roles=[Role.REGION_ADMIN]).order_by(
+                "name"
+            ),
+        },
     )
 
 
