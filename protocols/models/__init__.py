@@ -1,5 +1,6 @@
 from protocols.models.catalogue import ForfaitUnit, NationalProtocol
 from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
+from protocols.models.ending import EndGround, ProtocolEnding, can_end
 from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
 from protocols.models.protocol import (
     ChecklistAnswer,
@@ -25,6 +26,7 @@ __all__ = [
     "Declaration",
     "DocumentKind",
     "DocumentStatus",
+    "EndGround",
     "ImportBatch",
     "IndicatorValue",
     "Intervention",
@@ -34,6 +36,7 @@ __all__ = [
     "ForfaitUnit",
     "NationalProtocol",
     "Protocol",
+    "ProtocolEnding",
     "ProtocolEvent",
     "ProtocolKind",
     "ProtocolStatus",
@@ -42,4 +45,5 @@ __all__ = [
     "TeamMembership",
     "TeamRole",
     "Training",
+    "can_end",
 ]

@@ -74,6 +74,10 @@ def notifications_off():
         _notifications_on.reset(token)
 
 
+def notifications_enabled() -> bool:
+    return _notifications_on.get()
+
+
 def mail_on_commit(*, subject: str, template: str, context: dict, recipients: list[str]) -> None:
     """Send a plain-text e-mail once the transaction is committed (never for a rolled-back action)."""
     if not recipients or not _notifications_on.get():

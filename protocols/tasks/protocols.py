@@ -23,3 +23,11 @@ def declaration_receipt_task(declaration_id: int) -> None:
     except PdfUnavailable:
         # The deposit stands; the receipt page renders it on demand once the PDF libraries are installed.
         logger.warning("Récépissé %s non généré : bibliothèques PDF absentes.", declaration_id)
+
+
+@shared_task(name="protocols.protocol_end_letter")
+def protocol_end_letter_task(ending_id: int) -> None:
+    """Store and send the letter of an ended protocol (idempotent: sent once)."""
+    from protocols.services.endings import protocol_end_letter_send
+
+    protocol_end_letter_send(ending_id=ending_id)

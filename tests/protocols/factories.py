@@ -11,6 +11,7 @@ from protocols.models import (
     MembershipStatus,
     NationalProtocol,
     Protocol,
+    ProtocolEnding,
     Suspension,
     TeamMembership,
     TeamRole,
@@ -55,6 +56,10 @@ class ProtocolFactory(factory.django.DjangoModelFactory):
         declared = factory.Trait(status="declared", declared_on=datetime.date(2025, 3, 1))
         national = factory.Trait(
             kind="national", theme="", national_protocol=factory.SubFactory(NationalProtocolFactory)
+        )
+        # Implementation ended by the ARS after 30 September 2025 (add a ``ProtocolEndingFactory`` for the decision).
+        ended = factory.Trait(
+            status="ended", declared_on=datetime.date(2025, 3, 1), ended_on=datetime.date(2025, 9, 30)
         )
 
 
@@ -110,6 +115,18 @@ class SuspensionFactory(factory.django.DjangoModelFactory):
     starts_on = datetime.date(2025, 10, 1)
     reason = "Événement indésirable grave en cours d'analyse"
     suspended_by = factory.SubFactory(UserFactory)
+
+
+class ProtocolEndingFactory(factory.django.DjangoModelFactory):
+    """The ARS's decision on an ended protocol (no letter stored: the service renders it)."""
+
+    class Meta:
+        model = ProtocolEnding
+
+    protocol = factory.SubFactory(ProtocolFactory, ended=True)
+    ground = "eig"
+    motive = "Événement indésirable grave : réorientation tardive vers le médecin"
+    decided_by = factory.SubFactory(UserFactory)
 
 
 class AdverseEventFactory(factory.django.DjangoModelFactory):
