@@ -147,6 +147,9 @@ PEOPLE = {
     "ide.cvl@demo.fr": ("Karim", "Benali", {"370004566": [Role.PROFESSIONAL]}, {}, ("infirmier", "10000000082")),
     "instructeur.cvl@demo.fr": ("Isabelle", "Chevalier", {}, {"CVL": [Role.INSTRUCTOR]}, None),
     "admin.cvl@demo.fr": ("Jean", "Robin", {}, {"CVL": [Role.REGION_ADMIN]}, None),
+    # Occitanie's funded teams are written by ``reporting.demo_regions``; its administrator compares them on the
+    # campaign's follow-up indicators (the only region of the demo with two funded structures in one campaign).
+    "admin.occ@demo.fr": ("Léa", "Fontaine", {}, {"OCC": [Role.REGION_ADMIN]}, None),
 }
 SUPERADMIN_EMAIL = "superadmin@demo.fr"
 # National roles are held with no region (granted by the superadmin's invitation in real life).

@@ -21,3 +21,6 @@ class ReportingConfig(AppConfig):
         navigation.register("Rapports des structures", "report_agency_list", agency, order=57, group="Financement")
         navigation.register("Consolidations régionales", "consolidation_list", agency, order=58, group="Financement")
         navigation.register("Mesure d'impact", "wave_impact_index", agency, order=59, group="Financement")
+        navigation.register(
+            "Indicateurs de suivi", "indicator_comparison_index", agency, order=60, group="Financement"
+        )

@@ -6,8 +6,10 @@ of interventions, the 2025-H1 statements issued (and paid in Occitanie) and the 
 These regions only feed the aggregates: their structures, teams and declarations are written in bulk, as
 ``generate_load`` does, not walked through the workflow services (PACA and Centre-Val de Loire tell that story).
 Eligibility and statements do go through the real engine. The people have no usable password: they are not demo
-accounts. Idempotent: a region whose first structure (by FINESS) exists is left alone; statements are computed
-only where missing; a second run writes nothing.
+accounts. Occitanie's region administrator is one (``admin.occ@demo.fr``, seeded by ``portal.demo``): he compares
+the two Occitanie teams on the campaign's follow-up indicators, whose 2025 values this module gives. Idempotent: a
+region whose first structure (by FINESS) exists is left alone; statements are computed only where missing; a second
+run writes nothing.
 """
 
 import datetime
@@ -16,6 +18,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from funding.demo import indicators as demo_indicators
 from funding.models import Campaign, ComputationRun, Dossier, DossierState, Grant, Statement, StatementStatus, Wave
 from funding.periods import Period
 from funding.services.eligibility import recompute_eligibility
@@ -140,7 +143,35 @@ def seed(context: dict) -> dict:
             _seed_region(region, spec)
             created.append(code)
         _statements(region)
+    _indicators()
     return {"demo_regions_created": created}
+
+
+# Occitanie's two funded teams and their 2025 follow-up indicators (the portal's proposal, funding.demo.indicators).
+OCC_INDICATOR_VALUES = {
+    "110012342": {"patients": 148, "hours": (31, 44), "referred": (Decimal("6.1"), Decimal("4.3"))},
+    "340012347": {"patients": 96, "hours": (9, 27), "referred": (Decimal("11.5"), Decimal("7.2"))},
+}
+
+
+def _indicators() -> None:
+    campaign = Campaign.objects.filter(title=DEMO_REGIONS["OCC"]["campaign"][0]).first()
+    admin = User.objects.filter(email="admin.occ@demo.fr").first()
+    if campaign is None or admin is None:
+        return
+    indicators = demo_indicators.define(campaign, admin)
+    grants = Grant.objects.filter(dossier__campaign=campaign).select_related("structure").order_by("reference")
+    for grant in grants:
+        figures = OCC_INDICATOR_VALUES.get(grant.structure.finess)
+        coordinator = (
+            User.objects.filter(
+                structure_memberships__structure=grant.structure, structure_memberships__role=Role.COORDINATOR
+            )
+            .order_by("pk")
+            .first()
+        )
+        if figures and coordinator:
+            demo_indicators.fill(grant, coordinator, indicators, 2025, figures)
 
 
 def _user(email: str, first_name: str, last_name: str) -> User:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reporting.views import consolidations, reports, review
+from reporting.views import consolidations, indicators, reports, review
 
 urlpatterns = [
     path("rapports/", reports.report_list, name="report_list"),
@@ -30,5 +30,17 @@ urlpatterns = [
     path("ars/consolidations/<int:consolidation_id>/pdf/", consolidations.consolidation_pdf, name="consolidation_pdf"),
     path(
         "ars/consolidations/<int:consolidation_id>/xlsx/", consolidations.consolidation_xlsx, name="consolidation_xlsx"
+    ),
+    path("ars/indicateurs-de-suivi/", indicators.indicator_comparison_index, name="indicator_comparison_index"),
+    path("ars/indicateurs-de-suivi/<int:campaign_id>/", indicators.indicator_comparison, name="indicator_comparison"),
+    path(
+        "ars/indicateurs-de-suivi/<int:campaign_id>/csv/",
+        indicators.indicator_comparison_csv,
+        name="indicator_comparison_csv",
+    ),
+    path(
+        "ars/indicateurs-de-suivi/<int:campaign_id>/xlsx/",
+        indicators.indicator_comparison_xlsx,
+        name="indicator_comparison_xlsx",
     ),
 ]

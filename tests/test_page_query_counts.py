@@ -42,6 +42,7 @@ PACA = pk("portal.Region", code="PACA")
 CAMPAIGN = pk("funding.Campaign", title="AMI protocoles de coopération locaux 2025")
 HTA = pk("protocols.Protocol", code="LOC-PACA-HTA")
 SELECTED = pk("funding.Dossier", reference="AMI-PACA-2025-001")
+OLIVIERS_GRANT = pk("funding.Grant", reference="SUB-PACA-2025-001")
 H1 = pk("funding.Statement", grant__reference="SUB-PACA-2025-001", year=2025, half=1)
 INES_INTERVENTION = pk("protocols.Intervention", delegate__user__email="ide.msp@demo.fr", cancelled_at=None)
 
@@ -79,6 +80,8 @@ PAGES = [
     (COORDINATOR, page("report_list")),
     (INSTRUCTOR, page("protocols:agency_declarations")),
     (COORDINATOR, page("protocols:declaration_list", protocol_id=HTA)),
+    (ADMIN, page("indicator_comparison", campaign_id=CAMPAIGN)),
+    (COORDINATOR, page("funding:grant_indicators", grant_id=OLIVIERS_GRANT)),
 ]
 
 # (account, API path): the list endpoints.

@@ -27,6 +27,13 @@ from funding.models.dossier_parts import (
 )
 from funding.models.eligibility import ExclusionReason, InterventionEligibility
 from funding.models.grant import OPEN_END, CountingUnit, Grant, GrantState, Regime
+from funding.models.indicators import (
+    WHOLE_YEAR,
+    CampaignIndicator,
+    CampaignIndicatorValue,
+    Periodicity,
+    period_label,
+)
 from funding.models.ledger import PaidIntervention, PaidTotal
 from funding.models.statement import (
     ComputationRun,
@@ -58,6 +65,11 @@ __all__ = [
     "DossierTransition",
     "ExclusionReason",
     "Grant",
+    "CampaignIndicator",
+    "CampaignIndicatorValue",
+    "Periodicity",
+    "WHOLE_YEAR",
+    "period_label",
     "GrantState",
     "OPEN_END",
     "Regime",

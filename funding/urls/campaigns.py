@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from funding.views import campaigns
+from funding.views import campaigns, indicators
 
 urlpatterns = [
     path("ami/", campaigns.public_campaigns, name="public_campaigns"),
@@ -15,4 +15,15 @@ urlpatterns = [
     path("ars/campagnes/<int:campaign_id>/publier/", campaigns.campaign_publish, name="campaign_publish"),
     path("ars/campagnes/<int:campaign_id>/vagues/nouvelle/", campaigns.wave_create, name="wave_create"),
     path("ars/vagues/<int:wave_id>/modifier/", campaigns.wave_edit, name="wave_edit"),
+    path("ars/campagnes/<int:campaign_id>/indicateurs/", indicators.campaign_indicators, name="campaign_indicators"),
+    path(
+        "ars/indicateurs/<int:indicator_id>/modifier/",
+        indicators.campaign_indicator_edit,
+        name="campaign_indicator_edit",
+    ),
+    path(
+        "ars/indicateurs/<int:indicator_id>/supprimer/",
+        indicators.campaign_indicator_delete,
+        name="campaign_indicator_delete",
+    ),
 ]

@@ -43,11 +43,12 @@ logger = logging.getLogger(__name__)
 PROCONNECT = "proconnect"
 PRO_SANTE_CONNECT = "prosanteconnect"
 # ProConnect's levels that include a second factor (its documentation, « Forcer la double authentification »).
+# ``…/self-asserted-2fa`` is left out: the second factor is the person's own claim, not checked by the identity
+# provider, and the accounts this dispenses from TOTP carry ARS roles (docs/security.md).
 MFA_ACR_VALUES = frozenset(
     {
         "eidas2",
         "eidas3",
-        "https://proconnect.gouv.fr/assurance/self-asserted-2fa",
         "https://proconnect.gouv.fr/assurance/consistency-checked-2fa",
     }
 )
@@ -261,6 +262,17 @@ def federated_connections(user) -> list[dict]:
             details = f"RPPS {rpps}" if rpps else ""
         connections.append({"name": names[account.provider], "account": account, "details": details})
     return connections
+
+
+def proconnect_linkable(request) -> bool:
+    """Whether « Mon compte » offers to link a ProConnect identity: the provider is configured and the account has
+    no ProConnect link yet (a first link of an account held to TOTP is made from here only: ``linking``)."""
+    from allauth.socialaccount.adapter import get_adapter
+    from allauth.socialaccount.models import SocialAccount
+
+    providers = get_adapter().list_providers(request)
+    configured = any(getattr(provider, "sub_id", provider.id) == PROCONNECT for provider in providers)
+    return configured and not SocialAccount.objects.filter(user=request.user, provider=PROCONNECT).exists()
 
 
 def end_session_url(request, post_logout_redirect_uri: str) -> str | None:

@@ -58,6 +58,41 @@ FAILURES = {
         + PASSWORD_DOOR,
         403,
     ),
+    "email_not_confirmed": Failure(
+        "Adresse du compte pas encore confirmée",
+        "Le compte du portail qui porte l'adresse {email} n'a jamais confirmé cette adresse. Par sécurité, le "
+        "portail ne le relie pas à {provider} : un compte non confirmé a pu être créé par quelqu'un d'autre.",
+        "Connectez-vous avec votre adresse e-mail et votre mot de passe : le portail vous envoie le lien de "
+        "confirmation ; ouvrez-le, puis recommencez avec {provider}. Si vous n'avez jamais créé ce compte ou ne "
+        "connaissez pas son mot de passe, choisissez « Mot de passe oublié ? » sur la page de connexion : le lien "
+        "reçu à cette adresse vous en fait choisir un nouveau.",
+        403,
+    ),
+    "already_linked": Failure(
+        "Compte déjà relié à une autre identité {provider}",
+        "Le compte du portail qui porte l'adresse {email} est déjà relié à une autre identité {provider}. Par "
+        "sécurité, une seconde identité ne s'y relie pas.",
+        "Connectez-vous avec l'identité {provider} déjà reliée, ou avec votre adresse e-mail, votre mot de passe et "
+        "votre code. Si vous avez changé d'identité {provider}, écrivez au support de votre ARS pour retirer "
+        "l'ancienne liaison.",
+        403,
+    ),
+    "link_needs_mfa_session": Failure(
+        "Reliez d'abord {provider} depuis votre compte",
+        "Votre compte du portail est protégé par la double authentification : la première liaison avec {provider} "
+        "ne se fait pas par une simple connexion.",
+        "Connectez-vous avec votre adresse e-mail, votre mot de passe et votre code, puis, dans « Mon compte », "
+        "choisissez « Relier mon identité {provider} ». Ensuite, {provider} vous connectera directement.",
+        403,
+    ),
+    "email_mismatch": Failure(
+        "Identité {provider} d'une autre adresse",
+        "L'identité {provider} avec laquelle vous venez de vous connecter porte l'adresse {email}, qui n'est pas "
+        "celle de votre compte du portail. Elle n'a pas été reliée.",
+        "Recommencez depuis « Mon compte » en vous connectant chez {provider} avec l'identité de l'adresse de votre "
+        "compte.",
+        403,
+    ),
     "no_rpps": Failure(
         "Numéro RPPS absent",
         "Pro Santé Connect n'a pas transmis de numéro RPPS : le portail relie une connexion Pro Santé Connect au "

@@ -2,7 +2,14 @@
 
 - ProConnect (agents): the account whose e-mail is the verified address ProConnect sends. ``email_verified: false``
   refuses; ProConnect does not send the claim at all (its identity providers vouch for the address), so an absent
-  claim is taken as verified — the portal's proposal, docs/decisions.md.
+  claim is taken as verified — the portal's proposal, docs/decisions.md. A first link also needs, on the portal's
+  side:
+  - the account's own address confirmed (allauth's ``EmailAddress.verified``): sign-up is open, so an unconfirmed
+    account may have been registered in advance by someone else, with a password he knows;
+  - no ProConnect link yet: a second ProConnect identity never takes over an account already linked;
+  - for an account held to TOTP (ARS roles, staff): a session already opened with password and TOTP, linking from
+    « Mon compte » (allauth's ``connect`` process), never a cold login — else a ProConnect login without a checked
+    second factor would bind itself to an account the portal protects with one.
 - Pro Santé Connect (professionals): the account of the professional whose RPPS is the one PSC sends, never another;
   the e-mail PSC may send is ignored. The first PSC login lands on « Mon compte », which lists the invitations
   waiting for that professional.
@@ -13,10 +20,14 @@ again that its RPPS is still the professional's.
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.providers.base import AuthProcess
 from django.urls import reverse
 
 from portal.federation.client import PRO_SANTE_CONNECT, PROCONNECT, claims_of, psc_rpps
 from portal.federation.errors import audit, refuse
+from portal.mfa import mfa_required_for, session_used_second_factor
 from portal.models import FederatedLoginEvent, Professional, User
 
 
@@ -36,10 +47,30 @@ def _proconnect_user(request, sociallogin, claims: dict) -> User:
         raise refuse(request, provider_id=PROCONNECT, reason="email_not_verified", **identity)
     if sociallogin.is_existing:
         return sociallogin.user
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        raise refuse(request, provider_id=PROCONNECT, reason="unknown_email", **identity)
+    connecting = _is_connect(sociallogin)
+    if connecting:
+        # « Mon compte » › « Relier mon identité ProConnect »: the identity must carry the account's own address.
+        user = request.user if request.user.is_authenticated else None
+        if user is None:
+            raise refuse(request, provider_id=PROCONNECT, reason="link_needs_mfa_session", **identity)
+        if user.email.strip().lower() != email:
+            raise refuse(request, provider_id=PROCONNECT, reason="email_mismatch", user=user, **identity)
+    else:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            raise refuse(request, provider_id=PROCONNECT, reason="unknown_email", **identity)
+    if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+        raise refuse(request, provider_id=PROCONNECT, reason="email_not_confirmed", user=user, **identity)
+    if SocialAccount.objects.filter(user=user, provider=PROCONNECT).exists():
+        raise refuse(request, provider_id=PROCONNECT, reason="already_linked", user=user, **identity)
+    if mfa_required_for(user) and not (connecting and session_used_second_factor(request)):
+        raise refuse(request, provider_id=PROCONNECT, reason="link_needs_mfa_session", user=user, **identity)
     return user
+
+
+def _is_connect(sociallogin) -> bool:
+    """Whether the login was started from a session, to link the identity to its account (allauth's process)."""
+    return sociallogin.state.get("process") == AuthProcess.CONNECT
 
 
 def _psc_user(request, sociallogin, claims: dict) -> User:
@@ -72,7 +103,11 @@ def federated_login_link(*, request, sociallogin) -> None:
     if sociallogin.is_existing:
         return
     _fill_names(user, claims)
-    sociallogin.connect(request, user)
+    if _is_connect(sociallogin):
+        # allauth links the identity to the session's account itself (``do_connect``), then comes back here.
+        sociallogin.state["next"] = sociallogin.state.get("next") or reverse("portal:account")
+    else:
+        sociallogin.connect(request, user)
     audit(
         request,
         provider_id=provider_id,

@@ -1,6 +1,7 @@
 """Federated logins in Chromium, through the test OpenID Connect provider (tests/oidc/provider.js): an ARS
-instructor with ProConnect (MFA at the provider: no TOTP at the portal), logout that ends the provider's session
-too; a physician with Pro Santé Connect who finds the invitation waiting for him."""
+instructor links ProConnect from « Mon compte » (password and TOTP), then logs in with it (MFA at the provider: no
+TOTP at the portal), logout that ends the provider's session too; a physician with Pro Santé Connect who finds the
+invitation waiting for him."""
 
 import time
 
@@ -10,7 +11,7 @@ from playwright.sync_api import Page, expect
 from config.settings.base import oidc_origins
 from portal.models import FederatedLoginEvent, Structure, User
 from portal.roles import Role
-from tests.browser.pages import expect_screenshots, screenshot
+from tests.browser.pages import expect_screenshots, log_in, screenshot
 from tests.browser.pages_federation import federated_log_in, log_out_everywhere
 from tests.portal.factories import InvitationFactory
 
@@ -29,14 +30,24 @@ def provider(oidc_provider, live_demo, settings):
 def test_an_instructor_logs_in_with_proconnect_and_logs_out_of_both(page: Page, live_demo, provider):
     started = time.time()
     provider.add_agent("anne", email="instructeur.paca@demo.fr", mfa=True)
+    # An account held to TOTP links ProConnect from its own page, in a session opened with password and code.
+    log_in(page, live_demo.url, "instructeur.paca@demo.fr", totp=True)
+    page.goto(f"{live_demo.url}/compte/")
+    page.get_by_role("button", name="Relier mon identité ProConnect").click()
+    page.get_by_label("Identifiant").fill("anne")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_test_id("connexion-federee")).to_contain_text("Connexion par ProConnect reliée le")
+    screenshot(page, "proconnect-liaison-depuis-mon-compte")
+    assert FederatedLoginEvent.objects.filter(outcome="linked", user__email="instructeur.paca@demo.fr").exists()
+    page.get_by_role("link", name="Se déconnecter").click()
+    page.get_by_role("button", name="Se déconnecter").click()
 
-    federated_log_in(page, live_demo.url, "ProConnect", "anne")
+    federated_log_in(page, live_demo.url, "ProConnect", None)  # the provider remembers anne
 
     # ProConnect asserted a second factor: the PACA home opens without the portal's TOTP step.
     expect(page.get_by_role("heading", name="Agence régionale de santé Provence-Alpes-Côte d'Azur")).to_be_visible()
     expect(page.get_by_test_id("roles-bar")).to_contain_text("Instructeur ARS")
     screenshot(page, "proconnect-accueil-instructeur")
-    assert FederatedLoginEvent.objects.filter(outcome="linked", user__email="instructeur.paca@demo.fr").exists()
 
     log_out_everywhere(page)
 
@@ -45,7 +56,12 @@ def test_an_instructor_logs_in_with_proconnect_and_logs_out_of_both(page: Page, 
     federated_log_in(page, live_demo.url, "ProConnect", None)
     expect(page.get_by_label("Identifiant")).to_be_visible()
     screenshot(page, "proconnect-apres-deconnexion")
-    expect_screenshots("proconnect-accueil-instructeur", "proconnect-apres-deconnexion", since=started)
+    expect_screenshots(
+        "proconnect-liaison-depuis-mon-compte",
+        "proconnect-accueil-instructeur",
+        "proconnect-apres-deconnexion",
+        since=started,
+    )
 
 
 def test_an_unknown_agent_is_told_to_ask_an_ars_admin(page: Page, live_demo, provider):

@@ -11,12 +11,14 @@ from portal.models import FederatedLoginEvent, User
 from portal.roles import Role
 from tests.oidc.fixture import ProviderSession, portal_path, wait_until_expired
 from tests.oidc.test_proconnect import start
-from tests.portal.factories import RegionFactory, agent_of
+from tests.portal.factories import StructureMembershipFactory
 
 
 @pytest.fixture
 def agent(oidc_provider):
-    agent = agent_of(RegionFactory(code="PACA"), Role.INSTRUCTOR)
+    """A coordinator: not held to TOTP, so a cold ProConnect login links him (an ARS agent links from « Mon
+    compte » only, tests/oidc/test_proconnect.py); the failures below come before any link anyway."""
+    agent = StructureMembershipFactory(role=Role.COORDINATOR).user
     oidc_provider.add_agent("camille", email=agent.email, mfa=True)
     return agent
 
