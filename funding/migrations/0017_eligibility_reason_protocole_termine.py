@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0015_grant_regime_snp'),
+        ('funding', '0016_campaign_indicators'),
     ]
 
     operations = [
