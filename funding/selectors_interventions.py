@@ -7,13 +7,14 @@ Everything reads the stored eligibility (``InterventionEligibility``): a page or
 import datetime
 from dataclasses import dataclass, fields
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from funding.models import ExclusionReason
+from funding.models import ExclusionReason, InterventionMonthlyCount
+from portal.access import get_scope
 from portal.exports import Column
 from portal.models import Structure
-from portal.roles import AGENCY_ROLES, Role
+from portal.roles import AGENCY_ROLES, MONEY_AGENCY_ROLES, Role
 from protocols.imports import columns as c
 from protocols.models import Intervention, Protocol
 
@@ -83,6 +84,23 @@ class InterventionFilters:
             queryset = queryset.filter(episode_reference__icontains=self.episode)
         return queryset
 
+    def apply_to_counts(self, counts):
+        """The same filters on the monthly counts (``InterventionMonthlyCount``); an import or an episode is not
+        theirs to answer (``monthly_summary`` reads the interventions for those)."""
+        if self.structure:
+            counts = counts.filter(structure_id=self.structure)
+        if self.protocole:
+            counts = counts.filter(protocol_id=self.protocole)
+        if self.annee:
+            counts = counts.filter(month__year=self.annee)
+        if self.mois:
+            counts = counts.filter(month__month=self.mois)
+        if self.statut:
+            counts = counts.filter(is_eligible=self.statut == ELIGIBLE)
+        if self.motif:
+            counts = counts.filter(reason=self.motif)
+        return counts
+
 
 def interventions_for(user):
     """The active interventions ``user`` follows: their structures' (coordinator), their own (professional) or their
@@ -92,59 +110,116 @@ def interventions_for(user):
 
 def filter_choices(user) -> dict:
     structures = Structure.objects.visible_to(user, roles=VIEW_ROLES).order_by("name")
-    # EXISTS walks the (protocol, performed_on) index once per protocol instead of reading every intervention.
-    protocols = (
-        Protocol.objects.filter(Exists(interventions_for(user).filter(protocol_id=OuterRef("pk"))))
-        .select_related("structure")
-        .order_by("code", "pk")
-    )
+    # The protocols that have interventions, from the monthly counts (plus a professional's own interventions
+    # elsewhere): the interventions themselves are not read.
+    counts = InterventionMonthlyCount.objects.visible_to(user, roles=VIEW_ROLES)
+    has_interventions = Exists(counts.filter(protocol_id=OuterRef("pk")))
+    own = _own_elsewhere(user)
+    if own is not None:
+        has_interventions |= Exists(own.filter(protocol_id=OuterRef("pk")))
+    protocols = Protocol.objects.filter(has_interventions).select_related("structure").order_by("code", "pk")
     return {"structures": structures, "protocols": protocols, "reasons": ExclusionReason.choices}
 
 
-def _counts() -> dict:
-    counts = {
-        "total": Count("pk"),
-        "eligible": Count("pk", filter=Q(eligibility__is_eligible=True)),
-        "excluded": Count("pk", filter=Q(eligibility__is_eligible=False)),
-        "pending": Count("pk", filter=Q(eligibility__isnull=True)),
-    }
-    for code in ExclusionReason.values:
-        counts[f"reason_{code}"] = Count("pk", filter=Q(eligibility__reason=code))
-    return counts
+COUNTED = ("total", "eligible", "excluded", "pending")
+
+
+def reason_label(code: str) -> str:
+    # A code stored by a newer engine than this list still shows (as itself) rather than vanish from the totals.
+    return dict(ExclusionReason.choices).get(code, code)
 
 
 def reasons_of(row: dict) -> list[tuple[str, str, int]]:
     """(code, label, count) of the exclusion reasons present in an aggregated row, in the order of the rules."""
-    return [
-        (code, label, row[f"reason_{code}"]) for code, label in ExclusionReason.choices if row.get(f"reason_{code}")
-    ]
+    order = {code: n for n, code in enumerate(ExclusionReason.values)}
+    codes = sorted((code for code, count in row["by_reason"].items() if count), key=lambda c: (order.get(c, 99), c))
+    return [(code, reason_label(code), row["by_reason"][code]) for code in codes]
 
 
-def monthly_summary(queryset, *, structures, protocols) -> list[dict]:
-    """One row per structure, protocol and month: interventions, eligible, excluded and the count of each reason.
-
-    Grouped on ids only, so that PostgreSQL hashes a few dozen groups instead of sorting every intervention; the
-    names come from the filter choices the page has already loaded (``structures``, ``protocols``)."""
-    structure_names = {structure.pk: structure.name for structure in structures}
-    protocol_codes = {protocol.pk: protocol.code for protocol in protocols}
-    rows = list(
+def _live_outcomes(queryset):
+    """(structure_id, protocol_id, month, is_eligible, reason, n) read from the interventions themselves."""
+    return (
         queryset.annotate(month=TruncMonth("performed_on"))
-        .values("structure_id", "protocol_id", "month")
-        .annotate(**_counts())
+        .values_list("structure_id", "protocol_id", "month", "eligibility__is_eligible", "eligibility__reason")
+        .annotate(n=Count("pk"))
         .order_by()
     )
-    for row in rows:
-        row["structure__name"] = structure_names.get(row["structure_id"], "")
-        row["protocol__code"] = protocol_codes.get(row["protocol_id"], "")
+
+
+def _stored_outcomes(user, filters: InterventionFilters):
+    """The same tuples from the monthly counts kept on write (``InterventionMonthlyCount``): a few rows per
+    structure, protocol and month instead of every intervention of a region."""
+    counts = filters.apply_to_counts(InterventionMonthlyCount.objects.visible_to(user, roles=VIEW_ROLES))
+    return (
+        counts.values_list("structure_id", "protocol_id", "month", "is_eligible", "reason")
+        .annotate(n=Sum("interventions"))
+        .order_by()
+    )
+
+
+def _own_elsewhere(user):
+    """A professional's own interventions in structures whose counts he does not read (a count cannot say whose
+    interventions it counts): read live, they are his alone (a few thousand at most, through the foreign keys)."""
+    scope = get_scope(user)
+    if scope.is_superadmin or not scope.has_role(Role.PROFESSIONAL):
+        return None
+    counted = Q(structure_id__in=scope.structure_ids([Role.COORDINATOR])) | Q(
+        structure__region_id__in=scope.region_ids(MONEY_AGENCY_ROLES)
+    )
+    return Intervention.objects.visible_to(user, roles=[Role.PROFESSIONAL]).active().exclude(counted)
+
+
+def monthly_summary(user, filters: InterventionFilters, *, structures, protocols) -> list[dict]:
+    """One row per structure, protocol and month: interventions, eligible, excluded, not computed yet, and the count
+    of each reason (``by_reason``, keyed by the reason's code).
+
+    Read from the monthly counts kept on write; only the filters they cannot answer (an import, an episode) and a
+    professional's own interventions are read from the interventions. The names come from the filter choices the
+    page has already loaded (``structures``, ``protocols``)."""
+    if filters.import_ or filters.episode:
+        outcomes = list(_live_outcomes(filters.apply(interventions_for(user))))
+    else:
+        outcomes = list(_stored_outcomes(user, filters))
+        own = _own_elsewhere(user)
+        if own is not None:
+            outcomes += _live_outcomes(filters.apply(own))
+    structure_names = {structure.pk: structure.name for structure in structures}
+    protocol_codes = {protocol.pk: protocol.code for protocol in protocols}
+    rows = {}
+    for structure_id, protocol_id, month, is_eligible, reason, n in outcomes:
+        row = rows.get((structure_id, protocol_id, month))
+        if row is None:
+            row = rows[(structure_id, protocol_id, month)] = {
+                "structure_id": structure_id,
+                "protocol_id": protocol_id,
+                "month": month,
+                "structure__name": structure_names.get(structure_id, ""),
+                "protocol__code": protocol_codes.get(protocol_id, ""),
+                **dict.fromkeys(COUNTED, 0),
+                "by_reason": {},
+            }
+        row["total"] += n
+        if is_eligible is None:
+            row["pending"] += n
+        elif is_eligible:
+            row["eligible"] += n
+        else:
+            row["excluded"] += n
+            row["by_reason"][reason] = row["by_reason"].get(reason, 0) + n
+    rows = [row for row in rows.values() if row["total"]]
     rows.sort(key=lambda row: row["month"], reverse=True)
     rows.sort(key=lambda row: (row["structure__name"], row["protocol__code"]))
     return rows
 
 
 def summary_totals(rows: list[dict]) -> dict:
-    """The totals of an already aggregated ``monthly_summary``: the sum of its rows, without reading the
-    interventions again."""
-    row = {key: sum(item[key] for item in rows) for key in _counts()}
+    """The totals of an already aggregated ``monthly_summary``: the sum of its rows, without reading anything
+    again."""
+    row = {key: sum(item[key] for item in rows) for key in COUNTED}
+    row["by_reason"] = {}
+    for item in rows:
+        for code, count in item["by_reason"].items():
+            row["by_reason"][code] = row["by_reason"].get(code, 0) + count
     row["reasons"] = reasons_of(row)
     return row
 

@@ -1,9 +1,11 @@
-"""The national catalogue in the technical administration: where the platform's administrators (superusers) keep it
-up to date when an order changes, and mark the protocols funded by the Assurance maladie's forfait."""
+"""The national catalogue in the technical administration: the platform's administrators (superusers) mark the
+protocols funded by the Assurance maladie's forfait here. The protocol's content is read-only here: a change of order
+is a new version, recorded in the portal (« Enregistrer une nouvelle version » on the catalogue page), so that the
+history is kept and past declarations keep the version they name."""
 
 from django.contrib import admin
 
-from protocols.models import NationalProtocol
+from protocols.models import VERSIONED_FIELDS, NationalProtocol, NationalProtocolVersion
 from protocols.signals import eligibility_inputs_changed
 
 
@@ -12,6 +14,7 @@ class NationalProtocolAdmin(admin.ModelAdmin):
     list_display = ["code", "short_title", "forfait_amount", "forfait_unit", "training_hours"]
     list_filter = ["forfait_unit"]
     search_fields = ["code", "short_title", "title"]
+    readonly_fields = VERSIONED_FIELDS
     fieldsets = [
         (None, {"fields": ["code", "short_title", "title", "legal_reference"]}),
         (
@@ -33,8 +36,10 @@ class NationalProtocolAdmin(admin.ModelAdmin):
                     "training_hours_source",
                     "allowed_structure_kinds",
                     "patients",
+                    "care_setting",
                     "delegant_availability",
-                ]
+                ],
+                "description": "Lecture seule : une nouvelle version se saisit dans le portail (catalogue national).",
             },
         ),
     ]
@@ -45,3 +50,21 @@ class NationalProtocolAdmin(admin.ModelAdmin):
             # Adhesions declared before the forfait was set get their SNP line (funding listens; idempotent).
             for protocol_id in obj.adhesions.declared().values_list("pk", flat=True):
                 eligibility_inputs_changed.send(sender=NationalProtocol, protocol_id=protocol_id)
+
+
+@admin.register(NationalProtocolVersion)
+class NationalProtocolVersionAdmin(admin.ModelAdmin):
+    """The catalogue's history, read-only: a version is never edited nor deleted (declarations name it)."""
+
+    list_display = ["national_protocol", "number", "effective_on", "order_reference", "recorded_by", "recorded_at"]
+    list_filter = ["national_protocol"]
+    list_select_related = ["national_protocol", "recorded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

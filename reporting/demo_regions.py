@@ -254,6 +254,7 @@ def _seed_structure(region, data: dict, index: int, agent, campaign, wave) -> No
             reason=Declaration.Reason.FIRST,
             deposited_on=declared_on,
             deposited_by=coordinator,
+            catalogue_version=national.current_version() if national else None,
         )
         delegant, first, second = people
         _member(protocol, delegant, TeamRole.DELEGANT, declared_on, None)

@@ -187,6 +187,8 @@ TABLE = {
     "protocols:my_protocols": "GET P=200 *=403 | POST P=405 *=403",
     "protocols:national_protocol_detail": "GET *=200 | POST *=405",
     "protocols:national_protocol_list": "GET *=200 | POST *=405",
+    "protocols:national_protocol_version_create": "GET S=200 *=403 | POST S=400 *=403",
+    "protocols:national_protocol_versions": "GET *=200 | POST *=405",
     "protocols:protocol_adverse_events": "GET N=403 MU,MC=404 *=200 | POST N=403 MU,MC=404 *=400",
     "protocols:protocol_autosave": "GET C=405 *=403 | POST C=400 *=403",
     "protocols:protocol_checklist": "GET N=403 MU,MC=404 *=200 | POST C=302 N=403 *=404",

@@ -44,6 +44,7 @@ HTA = pk("protocols.Protocol", code="LOC-PACA-HTA")
 SELECTED = pk("funding.Dossier", reference="AMI-PACA-2025-001")
 OLIVIERS_GRANT = pk("funding.Grant", reference="SUB-PACA-2025-001")
 H1 = pk("funding.Statement", grant__reference="SUB-PACA-2025-001", year=2025, half=1)
+POLLAKIURIA = pk("protocols.NationalProtocol", code="SNP-POLLAKIURIE")
 INES_INTERVENTION = pk("protocols.Intervention", delegate__user__email="ide.msp@demo.fr", cancelled_at=None)
 
 COORDINATOR, NURSE = "coordinateur.msp@demo.fr", "ide.msp@demo.fr"
@@ -61,6 +62,7 @@ PAGES = [
     (PILOT, page("national_region", region_id=PACA)),
     (COORDINATOR, page("funding:intervention_overview")),
     (FINANCE, page("funding:intervention_overview")),
+    (NURSE, page("funding:intervention_overview")),
     (COORDINATOR, page("funding:intervention_list")),
     (FINANCE, page("funding:intervention_list")),
     (INSTRUCTOR, page("funding:intervention_list", query="statut=exclue")),
@@ -80,6 +82,7 @@ PAGES = [
     (COORDINATOR, page("report_list")),
     (INSTRUCTOR, page("protocols:agency_declarations")),
     (COORDINATOR, page("protocols:declaration_list", protocol_id=HTA)),
+    (COORDINATOR, page("protocols:national_protocol_versions", national_protocol_id=POLLAKIURIA)),
     (ADMIN, page("indicator_comparison", campaign_id=CAMPAIGN)),
     (COORDINATOR, page("funding:grant_indicators", grant_id=OLIVIERS_GRANT)),
 ]

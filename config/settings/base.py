@@ -365,3 +365,6 @@ DEMO_TOTP_SECRET = "PORTAILDEMOTOTP2"
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 400, minimum=1)
 # Requests with an unknown, expired or revoked API key, per client address and minute, before a 429.
 API_AUTH_FAILURES_PER_MINUTE = env_int("API_AUTH_FAILURES_PER_MINUTE", 30, minimum=1)
+# Audit lines of federated logins that failed before anyone was identified (a forged `state`, an error answer): the
+# callback is open to anyone, so at most this many lines per client address per 10 minutes (portal.federation.errors).
+FEDERATION_ANONYMOUS_AUDIT_PER_IP = env_int("FEDERATION_ANONYMOUS_AUDIT_PER_IP", 10, minimum=1)

@@ -48,7 +48,11 @@ class StatementOut(Schema):
         ..., description="ami (subvention de l'ARS sur le FIR) ou snp (forfait de l'Assurance maladie)."
     )
     counting_unit: Literal["intervention", "patient"] = Field(..., description="Ce que paie un forfait.")
-    payer: str = Field(..., description="Payeur : l'ARS (FIR) ou la CPAM de rattachement de la structure (SNP).")
+    payer: str = Field(
+        ...,
+        description="Payeur : l'ARS (FIR) ou la CPAM de rattachement de la structure (SNP), figé à l'émission "
+        "de l'état.",
+    )
     rate: Money = Field(..., description="Forfait (par intervention ou par patient), figé sur la ligne.")
     yearly_cap: Money | None = Field(..., description="Plafond annuel, figé sur la subvention ; null : sans plafond.")
     eligible_count: int = Field(..., description="Interventions éligibles de la période.")
@@ -96,7 +100,7 @@ class StatementOut(Schema):
 
     @staticmethod
     def resolve_payer(obj):
-        return obj.grant.payer
+        return obj.payer  # frozen at issue
 
 
 class StatementLineOut(Schema):

@@ -34,7 +34,7 @@ SUMMARY_COLUMNS = [
     Column("plafond_restant", lambda s: s.cap_remaining),  # empty for a line without a cap (SNP)
     # Added at the end (issue 15) so that readers of the earlier columns by position keep working.
     Column("regime", lambda s: s.grant.regime),
-    Column("payeur", lambda s: s.grant.payer),
+    Column("payeur", lambda s: s.payer),  # frozen at issue (a draft: the grant's current payer)
 ]
 SUMMARY_HEADER = [column.header for column in SUMMARY_COLUMNS]
 _SUMMARY_FORMATS = {

@@ -35,6 +35,7 @@ from funding.models.indicators import (
     period_label,
 )
 from funding.models.ledger import PaidIntervention, PaidTotal
+from funding.models.monthly_counts import InterventionMonthlyCount
 from funding.models.statement import (
     ComputationRun,
     Payment,
@@ -76,6 +77,7 @@ __all__ = [
     "InstructionCheck",
     "InstructionNote",
     "InterventionEligibility",
+    "InterventionMonthlyCount",
     "PaidIntervention",
     "PaidTotal",
     "Payment",

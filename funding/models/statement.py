@@ -81,6 +81,9 @@ class Statement(models.Model):
     computed_at = models.DateTimeField(default=timezone.now)
     issued_at = models.DateTimeField("émis le", null=True, blank=True)
     issued_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Who pays, frozen at issue like the figures: the SNP payer is the structure's CPAM, which may be corrected later
+    # (``Grant.payer`` reads it live); an issued statement keeps the payer it was issued for. Empty on a draft.
+    issued_payer = models.CharField("payeur à l'émission", max_length=220, blank=True)
     pdf = models.FileField(upload_to=private_upload_to("etats"), blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
 
@@ -99,6 +102,11 @@ class Statement(models.Model):
                 name="statement_issued_iff_date",
             ),
             models.CheckConstraint(condition=Q(half__in=[1, 2]), name="statement_half_valid"),
+            models.CheckConstraint(
+                condition=Q(status=StatementStatus.ISSUED) | Q(issued_payer=""),
+                name="statement_payer_frozen_at_issue",
+                violation_error_message="Le payeur d'un état n'est figé qu'à son émission.",
+            ),
             models.CheckConstraint(
                 condition=Q(cap_remaining__isnull=True) | Q(cap_remaining__gte=0),
                 name="statement_cap_remaining_not_negative",
@@ -125,6 +133,12 @@ class Statement(models.Model):
     @property
     def is_issued(self) -> bool:
         return self.status == StatementStatus.ISSUED
+
+    @property
+    def payer(self) -> str:
+        """Who pays: the payer frozen at issue; a draft reads its grant's (``Grant.payer``: needs
+        ``grant__structure__region`` selected in lists). Empty when an SNP structure has not named its CPAM."""
+        return self.issued_payer if self.is_issued else self.grant.payer
 
     @property
     def csv_status(self) -> str:

@@ -90,19 +90,22 @@ def campaign_indicator_delete(*, indicator: CampaignIndicator, by) -> None:
 def grant_indicator_years(grant: Grant, today: datetime.date | None = None) -> list[int]:
     """The years a grant reports on: from its start to this year (or its end, if earlier), newest first."""
     today = today or timezone.localdate()
+    if grant.starts_on > today:
+        return []
     last = min(today.year, grant.ends_on.year)
     return list(range(last, grant.starts_on.year - 1, -1))
 
 
 def period_open(grant: Grant, year: int, half: int, today: datetime.date | None = None) -> bool:
-    """A value is given for a period that has begun and that the grant covers, at least in part."""
+    """A value is given for a period that has begun, of a grant that has begun, and that the grant covers (at least
+    in part)."""
     today = today or timezone.localdate()
     if half == WHOLE_YEAR:
         start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     else:
         start = datetime.date(year, 1 if half == 1 else 7, 1)
         end = datetime.date(year, 6, 30) if half == 1 else datetime.date(year, 12, 31)
-    return start <= today and start <= grant.ends_on and end >= grant.starts_on
+    return start <= today and grant.starts_on <= today and start <= grant.ends_on and end >= grant.starts_on
 
 
 def grant_indicators(grant: Grant):
@@ -110,6 +113,22 @@ def grant_indicators(grant: Grant):
     if grant.dossier_id is None:
         return CampaignIndicator.objects.none()
     return CampaignIndicator.objects.filter(campaign_id=grant.dossier.campaign_id).in_order()
+
+
+def grant_indicator_sheet(grant: Grant, indicators, year: int | None, today: datetime.date | None = None):
+    """What the grant's page shows for ``year``: the values given, by (indicator id, half), and the periods that
+    can be filled in."""
+    if year is None:
+        return {}, set()
+    rows = CampaignIndicatorValue.objects.filter(grant=grant, year=year).order_by()
+    values = {(row.indicator_id, row.half): row.value for row in rows}
+    open_periods = {
+        (indicator.pk, half)
+        for indicator in indicators
+        for half in indicator.halves()
+        if period_open(grant, year, half, today)
+    }
+    return values, open_periods
 
 
 @transaction.atomic

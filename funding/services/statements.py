@@ -339,12 +339,18 @@ def statements_issue(*, result: ComputationResult, by=None, today: datetime.date
         ) from error
     _check_frozen_items(result)
     now = timezone.now()
+    # The payer is frozen with the figures: a CPAM corrected on the structure later never changes an issued statement.
+    payers = {
+        grant.pk: grant.payer
+        for grant in Grant.objects.filter(pk__in={s.grant_id for s in drafts}).select_related("structure__region")
+    }
     for statement in drafts:
         statement.status, statement.issued_at, statement.issued_by = StatementStatus.ISSUED, now, by
+        statement.issued_payer = payers[statement.grant_id]
     bulk_update_with_history(
         drafts,
         Statement,
-        ["status", "issued_at", "issued_by"],
+        ["status", "issued_at", "issued_by", "issued_payer"],
         default_user=by,
         default_change_reason="Émission de l'état",
         default_date=now,

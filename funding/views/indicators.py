@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from funding.forms.indicators import CampaignIndicatorForm, IndicatorValuesForm
-from funding.models import CampaignIndicator, CampaignIndicatorValue, Grant
+from funding.models import CampaignIndicator, Grant
 from funding.services import indicators as services
 from funding.views._helpers import SERVICE_ERRORS, add_service_error, get_campaign_for_admin
 from portal.access import get_scope
@@ -112,18 +112,7 @@ def grant_indicators(request, grant_id):
     indicators = list(services.grant_indicators(grant))
     years = services.grant_indicator_years(grant, today)
     year = _year(request, years)
-    values = {}
-    if year is not None:
-        values = {
-            (row.indicator_id, row.half): row.value
-            for row in CampaignIndicatorValue.objects.filter(grant=grant, year=year).order_by()
-        }
-    open_periods = {
-        (indicator.pk, half)
-        for indicator in indicators
-        for half in indicator.halves()
-        if year is not None and services.period_open(grant, year, half, today)
-    }
+    values, open_periods = services.grant_indicator_sheet(grant, indicators, year, today)
     form = IndicatorValuesForm(
         request.POST if request.method == "POST" else None,
         indicators=indicators,
@@ -131,7 +120,9 @@ def grant_indicators(request, grant_id):
         initial_values=values,
         open_periods=open_periods,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and year is None:
+        form.add_error(None, "La subvention n'a pas encore commencé : aucune période à renseigner.")
+    elif request.method == "POST" and form.is_valid():
         try:
             written = services.indicator_values_save(
                 grant=grant, by=request.user, year=year, values=form.values(), today=today

@@ -39,10 +39,12 @@ def _context(request, filters) -> dict:
 @require_GET
 def intervention_overview(request):
     filters = selectors.InterventionFilters.from_query(request.GET)
-    interventions = filters.apply(selectors.interventions_for(request.user))
     context = _context(request, filters)
-    # One aggregate query: its rows (a few per structure, protocol and month) are paged and summed in memory.
-    rows = selectors.monthly_summary(interventions, structures=context["structures"], protocols=context["protocols"])
+    # The monthly counts kept on write: their rows (a few per structure, protocol and month) are paged and summed in
+    # memory.
+    rows = selectors.monthly_summary(
+        request.user, filters, structures=context["structures"], protocols=context["protocols"]
+    )
     page = Paginator(rows, SUMMARY_PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row["reasons"] = selectors.reasons_of(row)

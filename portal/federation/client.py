@@ -134,7 +134,7 @@ class PortalOIDCAdapter(OpenIDConnectOAuth2Adapter):
         except OAuth2Error as error:
             raise FederationError("invalid_signature_or_claims", str(error.__cause__ or error)) from error
         except (KeyError, TypeError, ValueError, jwt.PyJWTError) as error:  # e.g. an HS256 header against an RSA key
-            raise FederationError("invalid_token", str(error)) from error
+            raise FederationError("invalid_token", f"{type(error).__name__}: {error}") from error
 
     def _userinfo(self, app, access_token: str) -> dict:
         from allauth.socialaccount.adapter import get_adapter

@@ -8,21 +8,25 @@ only row the request leaves behind.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import requests
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.providers.base.constants import AuthError
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
 
 from portal.federation.client import PRO_SANTE_CONNECT, FederationError
 from portal.models import FederatedLoginEvent
-from portal.ratelimit import client_ip
+from portal.ratelimit import client_ip, window_hit
 
 logger = logging.getLogger("portal.federation")
 
 PROVIDER_NAMES = {"proconnect": "ProConnect", PRO_SANTE_CONNECT: "Pro Santé Connect"}
+ANONYMOUS_AUDIT_WINDOW = 10 * 60
 PASSWORD_DOOR = "Vous pouvez aussi vous connecter avec votre adresse e-mail et votre mot de passe."
 
 
@@ -117,6 +121,14 @@ FAILURES = {
         "compte », ou écrivez au support de votre ARS.",
         403,
     ),
+    "rpps_other_account": Failure(
+        "Numéro RPPS d'un autre compte",
+        "L'identité Pro Santé Connect avec laquelle vous venez de vous connecter (RPPS {rpps}) n'est pas celle du "
+        "professionnel de votre compte du portail. Elle n'a pas été reliée.",
+        "Vérifiez le numéro RPPS de « Mon compte », ou déconnectez-vous et connectez-vous directement avec Pro Santé "
+        "Connect.",
+        403,
+    ),
     "inactive": Failure(
         "Compte désactivé",
         "Le compte du portail relié à cette identité est désactivé.",
@@ -184,6 +196,14 @@ def refuse(request, *, provider_id: str, reason: str, detail: str = "", **identi
 
 def audit(request, *, provider_id: str, outcome: str, reason: str = "", detail: str = "", **identity) -> None:
     user = identity.get("user")
+    ip = client_ip(request) or None
+    log = logger.info if outcome == FederatedLoginEvent.Outcome.LINKED else logger.warning
+    allowed, notice = _anonymous_row(user, identity, ip)
+    if not allowed:
+        # The server log still has every call; the table keeps the first ones and the notice of the limit.
+        log("Connexion fédérée %s : %s %s (journal limité pour %s) %s", provider_id, outcome, reason, ip, detail)
+        return
+    detail = f"{notice} {detail}".strip()
     FederatedLoginEvent.objects.create(
         provider=provider_id,
         outcome=outcome,
@@ -193,10 +213,30 @@ def audit(request, *, provider_id: str, outcome: str, reason: str = "", detail: 
         email=str(identity.get("email") or "")[:254],
         rpps=str(identity.get("rpps") or "")[:11],
         user=user if user is not None and user.pk else None,
-        ip=client_ip(request) or None,
+        ip=ip,
     )
-    log = logger.info if outcome == FederatedLoginEvent.Outcome.LINKED else logger.warning
     log("Connexion fédérée %s : %s %s %s", provider_id, outcome, reason, detail)
+
+
+def _anonymous_row(user, identity: dict, ip: str | None) -> tuple[bool, str]:
+    """Whether to write the row, and a notice to put in its detail.
+
+    A failure that identifies nobody (no account, no ``sub``: a forged ``state``, an error answer) costs anyone one
+    request to the open callback: at most ``FEDERATION_ANONYMOUS_AUDIT_PER_IP`` rows per address and window, then
+    one row that says the rest of the window is not recorded. A failure that names someone is always kept."""
+    if (user is not None and user.pk) or identity.get("subject"):
+        return True, ""
+    key = f"federation-audit:{ip or 'inconnue'}"
+    if window_hit(key, settings.FEDERATION_ANONYMOUS_AUDIT_PER_IP, window=ANONYMOUS_AUDIT_WINDOW) is None:
+        return True, ""
+    window = int(time.time() // ANONYMOUS_AUDIT_WINDOW)
+    if cache.add(f"{key}:notice:{window}", 1, timeout=ANONYMOUS_AUDIT_WINDOW * 2):
+        minutes = ANONYMOUS_AUDIT_WINDOW // 60
+        return True, (
+            f"Limite atteinte : les échecs anonymes suivants de cette adresse ne sont plus journalisés ici jusqu'à la "
+            f"fin de la fenêtre de {minutes} minutes (journaux du serveur seulement)."
+        )
+    return False, ""
 
 
 def reason_of(error, exception, extra_context: dict) -> str:

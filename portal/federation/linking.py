@@ -87,6 +87,10 @@ def _psc_user(request, sociallogin, claims: dict) -> User:
         return sociallogin.user
     if professional is None:
         raise refuse(request, provider_id=PRO_SANTE_CONNECT, reason="unknown_rpps", **identity)
+    if _is_connect(sociallogin) and professional.user_id != request.user.pk:
+        # Linked from a session (allauth's ``connect``): the identity goes to the session's account, so its RPPS must
+        # be that account's, as for a login.
+        raise refuse(request, provider_id=PRO_SANTE_CONNECT, reason="rpps_other_account", **identity)
     return professional.user
 
 

@@ -381,7 +381,7 @@ SEEDERS = (
 def seed(context: dict) -> dict:
     """Expects the portal's context (``structures`` by FINESS, ``users`` by e-mail); returns ``protocols`` by code."""
     structures, users = context["structures"], context["users"]
-    national_catalogue.fill(NationalProtocol, update=False)  # normally there already (data migration)
+    national_catalogue.ensure_catalogue()  # normally there already (data migration)
     found = {}
     with notifications_off():
         for finess, code, build in SEEDERS:

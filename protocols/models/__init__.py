@@ -1,4 +1,4 @@
-from protocols.models.catalogue import ForfaitUnit, NationalProtocol
+from protocols.models.catalogue import VERSIONED_FIELDS, ForfaitUnit, NationalProtocol, NationalProtocolVersion
 from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
 from protocols.models.ending import EndGround, ProtocolEnding, can_end
 from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
@@ -35,6 +35,8 @@ __all__ = [
     "MembershipStatus",
     "ForfaitUnit",
     "NationalProtocol",
+    "NationalProtocolVersion",
+    "VERSIONED_FIELDS",
     "Protocol",
     "ProtocolEnding",
     "ProtocolEvent",

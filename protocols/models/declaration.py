@@ -31,6 +31,16 @@ class Declaration(models.Model):
     deposited_on = models.DateField("déposée le")
     deposited_at = models.DateTimeField("horodatage du dépôt", default=timezone.now)
     deposited_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
+    # The catalogue version a national protocol's team adhered to with this deposit (the one current on that day);
+    # empty for a local protocol. A later catalogue change never rewrites it (docs/decisions.md, "Catalogue").
+    catalogue_version = models.ForeignKey(
+        "protocols.NationalProtocolVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="declarations",
+        verbose_name="version du catalogue national",
+    )
     protocol_snapshot = models.JSONField("protocole déclaré", default=dict)
     team_snapshot = models.JSONField("équipe déclarée", default=list)
     documents_snapshot = models.JSONField("pièces déclarées", default=list)

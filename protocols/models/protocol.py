@@ -241,9 +241,14 @@ class Protocol(models.Model):
         """The structures whose professionals may join the team (an ESP's and the CPTS implementing it)."""
         return {pk for pk in (self.structure_id, self.implementing_structure_id) if pk}
 
+    def allowed_professions(self, role: str) -> list[str]:
+        """The professions ``role`` may hold. For an adhesion, the catalogue's current version: the one the next
+        declaration of the team will name (a past declaration keeps its own; docs/decisions.md)."""
+        source = self.national_protocol if self.kind == ProtocolKind.NATIONAL and self.national_protocol_id else self
+        return source.delegant_professions if role == "delegant" else source.delegate_professions
+
     def allows_profession(self, role: str, profession: str) -> bool:
-        professions = self.delegant_professions if role == "delegant" else self.delegate_professions
-        return profession in professions
+        return profession in self.allowed_professions(role)
 
     # Fields of the ministry's "modèle de protocole local" a local protocol must fill before its declaration.
     REQUIRED_FOR_DECLARATION = (

@@ -86,6 +86,19 @@ def declaration_problems(*, protocol: Protocol, on: datetime.date | None = None)
                     "contenu",
                 )
             )
+        version = national.current_version()
+        for member in protocol.team.active_on(on).select_related("professional__user"):
+            if not protocol.allows_profession(member.role, member.professional.profession):
+                problems.append(
+                    Problem(
+                        f"{member.professional.user} est {member.professional.get_profession_display().lower()} : "
+                        f"la {version.label if version else 'version actuelle'} du catalogue national ne le prévoit "
+                        f"pas comme {member.get_role_display().lower()}. Une déclaration adhère à la version en "
+                        "vigueur : enregistrez son départ avant de déclarer.",
+                        "equipe",
+                        membership_id=member.pk,
+                    )
+                )
         if national.training_hours_to_confirm:
             problems.append(
                 Problem("La durée de formation de ce protocole national est à confirmer par l'ARS.", "contenu", False)
@@ -186,6 +199,9 @@ def _snapshot_protocol(protocol: Protocol) -> dict:
         }
     if protocol.national_protocol_id:
         snapshot["national_protocol"] = protocol.national_protocol.code
+        version = protocol.national_protocol.current_version()
+        if version is not None:
+            snapshot["catalogue_version"] = {"number": version.number, "order_reference": version.order_reference}
     else:
         # The coordinator's statement, as deposited (not a section: a version without it predates the rule).
         snapshot["in_health_project"] = protocol.in_health_project
@@ -243,6 +259,29 @@ def _snapshot_documents(members: list[TeamMembership]) -> list[dict]:
     return rows
 
 
+def _adhere_to_current_version(protocol: Protocol):
+    """An adhesion is declared under the catalogue's current version: the protocol's copy of the national content
+    follows it (the snapshot shows what was declared), and the declaration names it. Past declarations keep theirs."""
+    if protocol.kind != ProtocolKind.NATIONAL or not protocol.national_protocol_id:
+        return None
+    national = protocol.national_protocol
+    version = national.current_version()
+    copied = {
+        "title": national.title,
+        "delegant_professions": list(national.delegant_professions),
+        "delegate_professions": list(national.delegate_professions),
+        "training_hours": national.training_hours,
+        "inclusion_criteria": national.patients,
+        "delegant_availability": national.delegant_availability,
+    }
+    changed = [name for name, value in copied.items() if getattr(protocol, name) != value]
+    if changed:
+        for name in changed:
+            setattr(protocol, name, copied[name])
+        protocol.save(update_fields=[*changed, "updated_at"])
+    return version
+
+
 def record_version(*, protocol: Protocol, by, on: datetime.date, reason: str, detail: str = "") -> Declaration:
     """Write the next numbered version of the declaration (the caller holds the protocol's row lock)."""
     last = protocol.declarations.aggregate(version=Max("version"), deposited_on=Max("deposited_on"))
@@ -251,6 +290,7 @@ def record_version(*, protocol: Protocol, by, on: datetime.date, reason: str, de
             f"La déclaration v{last['version']} a été déposée le {last['deposited_on']:%d/%m/%Y} : "
             "une nouvelle version ne peut pas être antérieure."
         )
+    catalogue_version = _adhere_to_current_version(protocol)
     members = list(
         protocol.team.active_on(on)
         .select_related("professional__user", "training")
@@ -259,6 +299,7 @@ def record_version(*, protocol: Protocol, by, on: datetime.date, reason: str, de
     )
     declaration = Declaration(
         protocol=protocol,
+        catalogue_version=catalogue_version,
         version=(last["version"] or 0) + 1,
         reason=reason,
         deposited_on=on,

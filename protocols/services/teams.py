@@ -67,6 +67,25 @@ def invitable_professionals(protocol: Protocol):
     )
 
 
+def _check_profession(protocol: Protocol, professional: Professional, role: str) -> None:
+    """The role's professions: the protocol's, or for an adhesion the catalogue's current version (the one the
+    team's next declaration names)."""
+    if protocol.allows_profession(role, professional.profession):
+        return
+    labels = dict(Profession.choices)
+    wanted = protocol.allowed_professions(role)
+    source = ""
+    if protocol.national_protocol_id:
+        version = protocol.national_protocol.current_version()
+        source = f" (catalogue national, {version.label})" if version else ""
+    raise ApplicationError(
+        f"Le protocole prévoit comme {TeamRole(role).label.lower()}s{source} : "
+        f"{', '.join(labels.get(p, p) for p in wanted) or 'aucune profession renseignée'} ; "
+        f"{professional.user} est {professional.get_profession_display().lower()}.",
+        field="role",
+    )
+
+
 @transaction.atomic
 def team_invite(*, protocol: Protocol, professional: Professional, role: str, by) -> TeamMembership:
     """The coordinator proposes a professional of the structure for a role; nobody joins without accepting."""
@@ -82,15 +101,7 @@ def team_invite(*, protocol: Protocol, professional: Professional, role: str, by
             "structure.",
             field="professional",
         )
-    if not protocol.allows_profession(role, professional.profession):
-        wanted = protocol.delegant_professions if role == TeamRole.DELEGANT else protocol.delegate_professions
-        labels = dict(Profession.choices)
-        raise ApplicationError(
-            f"Le protocole prévoit comme {TeamRole(role).label.lower()}s : "
-            f"{', '.join(labels.get(p, p) for p in wanted) or 'aucune profession renseignée'} ; "
-            f"{professional.user} est {professional.get_profession_display().lower()}.",
-            field="role",
-        )
+    _check_profession(protocol, professional, role)
     membership = TeamMembership(protocol=protocol, professional=professional, role=role, invited_by=by)
     membership.full_clean()
     membership.save()
@@ -138,6 +149,8 @@ def team_invitation_accept(*, membership: TeamMembership, by, on: datetime.date 
     )
     if overlapping.exists():
         raise ApplicationError("Vous êtes déjà dans l'équipe de ce protocole à cette date.")
+    # The catalogue may have changed since the invitation: the join is declared under its current version.
+    _check_profession(protocol, membership.professional, membership.role)
     membership.status = MembershipStatus.ACCEPTED
     membership.joined_on = on
     membership.responded_at = timezone.now()

@@ -28,7 +28,7 @@ from protocols.views.common import (
 
 def _get_declaration_for_user(user, declaration_id) -> Declaration:
     queryset = Declaration.objects.visible_to(user).select_related(
-        "protocol__structure__region", "protocol__implementing_structure", "deposited_by"
+        "protocol__structure__region", "protocol__implementing_structure", "deposited_by", "catalogue_version"
     )
     return get_object_or_404(queryset, pk=declaration_id)
 

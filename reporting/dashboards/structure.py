@@ -9,11 +9,20 @@ short, indexed and read live so a fix shows at once.
 import datetime
 from collections import defaultdict
 
-from django.db.models import Count, Max, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models.functions import ExtractYear, TruncMonth
 
-from funding.models import ExclusionReason, Grant, InterventionEligibility, Statement, StatementStatus
+from funding.models import (
+    ExclusionReason,
+    Grant,
+    InterventionEligibility,
+    InterventionMonthlyCount,
+    Statement,
+    StatementItem,
+    StatementStatus,
+)
 from funding.periods import Period
+from funding.selectors_interventions import reason_label
 from funding.services.statement_rules import capped
 from portal.access import get_scope
 from portal.roles import Role
@@ -152,25 +161,97 @@ def cap_consumption(user, grants: list[Grant], year: int, region_ids) -> list[di
     return rows
 
 
+def _unfrozen(counts):
+    """The monthly counts of half-years that no issued statement of their grant covers (``funding.locks``, at the
+    level of a month: a statement freezes its grant's half-year)."""
+    issued = Statement.objects.filter(
+        status=StatementStatus.ISSUED,
+        grant__structure_id=OuterRef("structure_id"),
+        grant__protocol_id=OuterRef("protocol_id"),
+        year=ExtractYear(OuterRef("month")),
+    )
+    return counts.exclude(
+        Q(Exists(issued.filter(half=1)), month__month__lte=6) | Q(Exists(issued.filter(half=2)), month__month__gte=7)
+    )
+
+
 def exclusions_to_fix(user) -> dict:
     """Excluded interventions that no issued statement has frozen yet (they can still be corrected), newest first,
-    and their count per reason."""
-    excluded = (
-        Intervention.objects.visible_to(user, roles=COORDINATOR)
-        .active()
-        .filter(eligibility__is_eligible=False)
-        .annotate(is_locked=is_locked_expression())
-        .filter(is_locked=False)
+    and their count per reason.
+
+    Counted from the monthly counts kept on write (``InterventionMonthlyCount``), minus the rare excluded
+    interventions of an unfrozen half-year that a régularisation of an issued statement lists (frozen one by one).
+    The newest ten are then looked for only in the months those counts point at, through the (structure, date)
+    index, instead of walking back through every recent intervention to find the rare excluded ones."""
+    excluded_counts = _unfrozen(InterventionMonthlyCount.objects.visible_to(user, roles=COORDINATOR)).filter(
+        is_eligible=False
     )
-    reasons = excluded.order_by().values("eligibility__reason").annotate(n=Count("pk"))
-    by_reason = dict(reasons.values_list("eligibility__reason", "n"))
+    by_month = list(
+        excluded_counts.values_list("month", "reason").annotate(n=Sum("interventions")).order_by("-month", "reason")
+    )
+    by_reason = defaultdict(int)
+    for _month, reason, n in by_month:
+        by_reason[reason] += n
+    listed = _listed_in_unfrozen_half_years(user)
+    for reason, n in listed.items():
+        by_reason[reason] -= n
+    by_reason = {reason: n for reason, n in by_reason.items() if n > 0}
+    items = []
+    if by_reason:
+        # The oldest month needed for the newest EXCLUSIONS_SHOWN (plus those a régularisation froze).
+        wanted, since = EXCLUSIONS_SHOWN + sum(listed.values()), None
+        for month, _reason, n in by_month:
+            since, wanted = month, wanted - n
+            if wanted <= 0:
+                break
+        items = list(
+            Intervention.objects.visible_to(user, roles=COORDINATOR)
+            .active()
+            .filter(eligibility__is_eligible=False, performed_on__gte=since)
+            .annotate(is_locked=is_locked_expression())
+            .filter(is_locked=False)
+            .select_related("protocol", "structure", "eligibility")
+            .order_by("-performed_on", "-pk")[:EXCLUSIONS_SHOWN]
+        )
+    order = {code: n for n, code in enumerate(ExclusionReason.values)}
     return {
-        "items": excluded.select_related("protocol", "structure", "eligibility").order_by("-performed_on", "-pk")[
-            :EXCLUSIONS_SHOWN
+        "items": items,
+        "reasons": [
+            (code, reason_label(code), by_reason[code])
+            for code in sorted(by_reason, key=lambda code: (order.get(code, 99), code))
         ],
-        "reasons": [(code, label, by_reason[code]) for code, label in ExclusionReason.choices if code in by_reason],
         "count": sum(by_reason.values()),
     }
+
+
+def _listed_in_unfrozen_half_years(user) -> dict[str, int]:
+    """Per reason, the excluded interventions of a half-year no issued statement covers, frozen all the same because
+    a régularisation of an issued statement lists them (read from the régularisation items: a few per grant)."""
+    issued = Statement.objects.filter(
+        status=StatementStatus.ISSUED,
+        grant__structure_id=OuterRef("intervention__structure_id"),
+        grant__protocol_id=OuterRef("intervention__protocol_id"),
+        year=ExtractYear(OuterRef("intervention__performed_on")),
+    )
+    items = (
+        StatementItem.objects.filter(
+            is_regularisation=True,
+            statement__status=StatementStatus.ISSUED,
+            statement__grant__structure__in=get_scope(user).structure_ids(COORDINATOR),
+            intervention__cancelled_at__isnull=True,
+            intervention__eligibility__is_eligible=False,
+        )
+        .exclude(
+            Q(Exists(issued.filter(half=1)), intervention__performed_on__month__lte=6)
+            | Q(Exists(issued.filter(half=2)), intervention__performed_on__month__gte=7)
+        )
+        .values("intervention_id", "intervention__eligibility__reason")
+        .distinct()
+    )
+    counted = defaultdict(int)
+    for item in items:
+        counted[item["intervention__eligibility__reason"]] += 1
+    return counted
 
 
 def open_reports(user) -> list[BiannualReport]:

@@ -185,3 +185,20 @@ def test_list_filters_and_constant_queries(scenario, api_client_for):
         count(f"/statements/{statement.pk}/items"),
         count(f"/statements/{statement.pk}"),
     ) == few
+
+
+def test_the_payer_of_an_issued_statement_is_the_one_frozen_at_issue(api_client_for):
+    from portal.services import structure_cpam_set
+    from tests.funding.statement_scenarios import GrantScenario
+    from tests.portal.factories import coordinator_of
+
+    snp = GrantScenario(snp=True, yearly_cap=None)
+    snp.add("2025-03-10", 3)
+    compute(snp.region, "2025-H1", issue=True)
+    structure = snp.grant.structure
+    structure_cpam_set(structure=structure, by=coordinator_of(structure), cpam="CPAM du Var")
+    api = api_client_for(agent_of(snp.region, Role.FINANCE_OFFICER))
+
+    body = api.get(f"/statements/{snp.statement('2025-H1').pk}").json()
+
+    assert body["payer"] == "CPAM des Bouches-du-Rhône"

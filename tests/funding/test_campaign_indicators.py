@@ -223,3 +223,21 @@ def test_the_free_indicators_of_a_team_stay_apart(world):
     assert list(IndicatorValue.objects.filter(protocol=grant.protocol)) == [free]
     assert CampaignIndicatorValue.objects.get().value == Decimal(9)
     assert datetime.date(2025, 1, 1) < grant.starts_on
+
+
+def test_a_grant_not_yet_begun_has_no_period_to_fill(client, world):
+    later, coordinator = funded_structure(world.grants[0].dossier.wave, "MSP de demain")
+    type(later).objects.filter(pk=later.pk).update(starts_on=datetime.date(2026, 6, 1))
+    client.force_login(coordinator)
+    page = client.get(reverse("funding:grant_indicators", kwargs={"grant_id": later.pk}))
+    assert page.status_code == 200
+    assert "pas encore commencé" in page.content.decode()
+    assert not page.context["form"].fields
+    response = client.post(reverse("funding:grant_indicators", kwargs={"grant_id": later.pk}), {})
+    assert response.status_code == 400
+    assert "aucune période à renseigner" in response.content.decode()
+    later.refresh_from_db()
+    with pytest.raises(ApplicationError, match="la période n'a pas commencé"):
+        services.indicator_values_save(
+            grant=later, by=coordinator, year=2026, values={(world.patients.pk, 0): Decimal(1)}
+        )

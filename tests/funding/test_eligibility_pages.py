@@ -15,7 +15,7 @@ from portal.roles import Role
 from protocols.models import Intervention
 from protocols.services.imports import import_batch_create_from_bytes, import_batch_run
 from tests.funding.eligibility_world import build_world
-from tests.portal.factories import RegionFactory, StructureFactory, agent_of
+from tests.portal.factories import RegionFactory, StructureFactory, StructureMembershipFactory, agent_of
 from tests.protocols.factories import SuspensionFactory
 
 D = datetime.date
@@ -225,3 +225,48 @@ def test_the_superadmin_sees_every_region(client, paca):
     response = client.get(reverse("funding:intervention_overview"))
     assert response.status_code == 200
     assert response.context["totals"]["total"] == 7
+
+
+def _reads_interventions(queries) -> bool:
+    return any(Intervention._meta.db_table in query["sql"] for query in queries.captured_queries)
+
+
+@pytest.mark.parametrize("coordinator", [True, False])
+def test_the_overview_reads_the_monthly_counts_never_the_interventions(client, paca, coordinator):
+    """Agents and coordinators: every figure and filter choice comes from the counts kept on write (issue 19)."""
+    world, _ = paca
+    client.force_login(world.coordinator if coordinator else agent_of(world.structure.region, Role.FINANCE_OFFICER))
+    client.get(reverse("funding:intervention_overview"))
+    for query in ({}, {"annee": 2025, "mois": 4}, {"statut": "exclue", "motif": "episode_deja_compte"}):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("funding:intervention_overview"), query)
+        assert response.status_code == 200
+        assert not _reads_interventions(queries), query
+    label = "Épisode déjà compté (forfait par patient)"
+    assert _rows(response) == [("MSP des Tests", D(2025, 4, 1), 1, 0, 1, [("episode_deja_compte", label, 1)])]
+    expected = {world.protocol.pk} if coordinator else {world.protocol.pk, paca[1].protocol.pk}
+    assert {protocol.pk for protocol in response.context["protocols"]} == expected
+    # An episode is not a count's to answer: read from the interventions, with the same figures.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("funding:intervention_overview"), {"episode": "EP-1"})
+    assert _reads_interventions(queries)
+    assert [row[2:5] for row in _rows(response)] == [(2, 1, 1)]
+
+
+def test_a_professional_who_coordinates_elsewhere_sees_both_parts(client, paca):
+    """The coordinator of the neighbour who is also a delegate of the MSP: the neighbour's counts plus his own acts in
+    the MSP (read live: a count cannot say whose interventions it counts), nothing else of the MSP."""
+    world, neighbour = paca
+    user = world.delegate.user
+    StructureMembershipFactory(structure=neighbour.structure, user=user, role=Role.COORDINATOR)
+    other_delegate = world.add_delegate()
+    world.intervention(D(2025, 5, 6), delegate=other_delegate, episode_reference="EP-OTHER")
+    world.recompute()
+    client.force_login(user)
+    response = client.get(reverse("funding:intervention_overview"))
+    assert {(row[0], row[1], row[2]) for row in _rows(response)} == {
+        ("CPTS voisine", D(2025, 4, 1), 1),
+        ("MSP des Tests", D(2025, 4, 1), 3),
+        ("MSP des Tests", D(2025, 5, 1), 2),  # not EP-OTHER
+    }
+    assert response.context["totals"]["total"] == 6

@@ -8,7 +8,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from funding.models import ComputationRun, InterventionEligibility, Statement, StatementStatus
+from funding.models import (
+    ComputationRun,
+    InterventionEligibility,
+    InterventionMonthlyCount,
+    Statement,
+    StatementStatus,
+)
+from funding.services.monthly_counts import monthly_counts_drift
 from protocols.models import Intervention
 from tests.funding.statement_scenarios import GrantScenario
 from tests.portal.factories import RegionFactory
@@ -141,6 +148,9 @@ def test_generate_load_removes_its_previous_load_whatever_other_benchmarks_added
     assert not Statement.objects.exists()
     call_command("compute_funding", region="PACA", period="2025-H1", stdout=io.StringIO())
     assert Statement.objects.filter(grant__structure__region=region).count() == 1
+    # The load, its removals and the late changes wrote raw SQL: the monthly counts followed every statement.
+    assert monthly_counts_drift() == []
+    assert InterventionMonthlyCount.objects.filter(structure__region=region).exists()
 
 
 def test_generate_load_fills_several_regions_for_the_national_view(transactional_db):
@@ -157,5 +167,7 @@ def test_generate_load_fills_several_regions_for_the_national_view(transactional
     assert len(themes) == 2 and "" not in themes
     call_command("generate_load", region="CVL", grants=1, interventions=100, stdout=out)  # reloads one region
     assert Intervention.objects.filter(structure__region=cvl).count() == 100
+    assert monthly_counts_drift() == []
+    assert sum(InterventionMonthlyCount.objects.values_list("interventions", flat=True)) == 600
     with pytest.raises(CommandError, match="Région inconnue : XYZ"):
         call_command("generate_load", region="PACA,XYZ", grants=1, interventions=10, stdout=out)

@@ -8,9 +8,11 @@
 // party); the account's `amr` and `acr` say how the person authenticated at the provider (e.g. ["pwd", "mfa"]).
 //
 // Test-only routes, under /__test__/: `other-jwks` publishes a different key under the same `kid` as the real one
-// (to prove the portal rejects a token whose signature does not match the keys it was given).
+// (to prove the portal rejects a token whose signature does not match the keys it was given); `token?alg=…` is the
+// real token endpoint whose ID token comes back re-signed with an algorithm that does not fit the published key
+// (HS256 keyed with the RSA public key — the classic algorithm confusion —, ES256, none), same `kid`.
 import { createServer } from 'node:http';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import Provider from 'oidc-provider';
@@ -39,6 +41,32 @@ function jwk(kid) {
 const signingKey = jwk('portal-test-key');
 const impostorKey = jwk('portal-test-key'); // same kid, another key
 const publicPart = ({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use });
+
+// The ID token's claims under another header: `alg` that does not fit the RSA key published under the same `kid`.
+function resigned(token, alg) {
+  const header = Buffer.from(JSON.stringify({ alg, kid: signingKey.kid, typ: 'JWT' })).toString('base64url');
+  const input = `${header}.${token.split('.')[1]}`;
+  if (alg === 'none') return `${input}.`;
+  if (alg === 'HS256') {
+    const pem = createPublicKey({ key: publicPart(signingKey), format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+    return `${input}.${createHmac('sha256', pem).update(input).digest('base64url')}`;
+  }
+  return `${input}.${randomBytes(64).toString('base64url')}`; // ES256: any signature, the key cannot check it
+}
+
+async function tokenWithAlg(req, res, alg) {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  const upstream = await fetch(`${provider.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': req.headers['content-type'] || 'application/x-www-form-urlencoded' },
+    body,
+  });
+  const answer = await upstream.json();
+  if (answer.id_token) answer.id_token = resigned(answer.id_token, alg);
+  res.writeHead(upstream.status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(answer));
+}
 
 // In-memory storage of every model, except clients, read from the state file (registrations change per test).
 const store = new Map();
@@ -210,6 +238,10 @@ const server = createServer(async (req, res) => {
     if (url.pathname === '/__test__/other-jwks') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ keys: [publicPart(impostorKey)] }));
+      return;
+    }
+    if (url.pathname === '/__test__/token' && req.method === 'POST') {
+      await tokenWithAlg(req, res, url.searchParams.get('alg'));
       return;
     }
     provider.callback()(req, res);

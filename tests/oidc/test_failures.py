@@ -138,6 +138,34 @@ def test_a_token_signed_with_an_unknown_key_is_refused(client, oidc_provider, se
     assert "Par sécurité, la connexion est refusée" in content
 
 
+@pytest.mark.parametrize(
+    "alg, raised",
+    [
+        # The RSA public key used as an HMAC secret (algorithm confusion): PyJWT refuses the key object (TypeError).
+        ("HS256", "TypeError"),
+        # An elliptic-curve algorithm against an RSA key: refused by the key preparation too.
+        ("ES256", "TypeError"),
+        # No signature at all.
+        ("none", "invalid_signature_or_claims"),
+    ],
+)
+def test_a_token_whose_algorithm_does_not_fit_the_key_is_a_clear_refusal(
+    client, oidc_provider, settings, agent, alg, raised
+):
+    # The real token endpoint, whose ID token comes back under a header naming ``alg`` with the real key's ``kid``.
+    settings.SOCIALACCOUNT_PROVIDERS = oidc_provider.socialaccount_providers(
+        openid_configuration_overrides={"token_endpoint": f"{oidc_provider.issuer}/__test__/token?alg={alg}"}
+    )
+    callback = ProviderSession(oidc_provider).authorize(start(client), "camille")
+    users = User.objects.count()
+
+    response = client.get(portal_path(callback))
+
+    event, content = assert_failed_cleanly(client, response, reason="invalid_token", status=400, users=users)
+    assert raised in event.detail
+    assert "Réponse de ProConnect non vérifiable" in content
+
+
 def test_an_id_token_for_another_client_is_refused(client, oidc_provider, agent):
     from portal.federation.client import FederationError, PortalOIDCAdapter
 
@@ -185,3 +213,30 @@ def test_the_provider_answering_an_error_is_a_clear_page(client, oidc_provider, 
         client, response, reason="cancelled", status=400, users=users, outcome="refused"
     )
     assert "Connexion annulée" in content
+
+
+def test_anonymous_failures_are_journaled_up_to_a_limit_per_address(client, oidc_provider, settings):
+    """The callback is open to anyone: a forged ``state`` costs one request, not one audit row each."""
+    settings.FEDERATION_ANONYMOUS_AUDIT_PER_IP = 3
+    forged = "/comptes/oidc/proconnect/login/callback/?" + urlencode({"code": "x", "state": "etat-forge"})
+
+    for _ in range(8):
+        response = client.get(forged)
+        assert response.status_code == 400  # every call still gets its page
+        assert "Connexion expirée ou interrompue" in response.content.decode()
+
+    rows = list(FederatedLoginEvent.objects.order_by("pk"))
+    assert [row.reason for row in rows] == ["invalid_state"] * 4
+    assert [row.detail.startswith("Limite atteinte") for row in rows] == [False, False, False, True]
+    assert {row.ip for row in rows} == {"127.0.0.1"}
+
+    # Another address keeps its own count.
+    assert client.get(forged, REMOTE_ADDR="203.0.113.9").status_code == 400
+    assert FederatedLoginEvent.objects.filter(ip="203.0.113.9").count() == 1
+
+    # A failure that names someone (the provider's ``sub``) is always kept, from the limited address too.
+    oidc_provider.add_agent("inconnu", email="agent.inconnu@ars.sante.fr", mfa=True)
+    callback = ProviderSession(oidc_provider).authorize(start(client), "inconnu")
+    assert client.get(portal_path(callback)).status_code == 403
+    assert FederatedLoginEvent.objects.filter(reason="unknown_email", subject="sub-inconnu").count() == 1
+    assert FederatedLoginEvent.objects.filter(ip="127.0.0.1", reason="invalid_state").count() == 4

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from portal.models import FederatedLoginEvent, RegionMembership, StructureMembership, User
 from portal.roles import Role
+from tests.oidc.fixture import ProviderSession, portal_path
 from tests.oidc.test_proconnect import log_in
 from tests.portal.factories import (
     InvitationFactory,
@@ -119,3 +120,18 @@ def test_a_linked_psc_identity_whose_rpps_moved_to_someone_else_is_refused(clien
     assert response.status_code == 403
     assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
     assert FederatedLoginEvent.objects.filter(reason="rpps_mismatch", user=first.user).exists()
+
+
+def test_linking_psc_from_a_session_needs_the_rpps_of_that_account(client, oidc_provider):
+    mine = ProfessionalFactory()
+    other = ProfessionalFactory()
+    oidc_provider.add_professional("autre", rpps=other.rpps)
+    client.force_login(mine.user)
+
+    response = client.post(f"/comptes/oidc/{PSC}/login/?process=connect")
+    response = client.get(portal_path(ProviderSession(oidc_provider).authorize(response["Location"], "autre")))
+
+    assert response.status_code == 403
+    assert "Numéro RPPS d&#x27;un autre compte" in response.content.decode()
+    assert not SocialAccount.objects.exists()
+    assert FederatedLoginEvent.objects.get().reason == "rpps_other_account"

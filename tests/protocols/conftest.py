@@ -39,9 +39,8 @@ def _national_catalogue(db):
     """The data migration fills the catalogue; a transactional test (browser journeys) flushes it from a reused
     test database, so put back what is missing (nothing in a fresh database)."""
     from protocols import national_catalogue
-    from protocols.models import NationalProtocol
 
-    national_catalogue.fill(NationalProtocol, update=False)
+    national_catalogue.ensure_catalogue()
 
 
 @pytest.fixture

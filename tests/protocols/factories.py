@@ -3,6 +3,7 @@ import datetime
 import factory
 
 from protocols.models import (
+    VERSIONED_FIELDS,
     AdverseEvent,
     Declaration,
     ImportBatch,
@@ -10,6 +11,7 @@ from protocols.models import (
     InterventionSource,
     MembershipStatus,
     NationalProtocol,
+    NationalProtocolVersion,
     Protocol,
     ProtocolEnding,
     Suspension,
@@ -24,6 +26,7 @@ class NationalProtocolFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = NationalProtocol
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"SNP-TEST-{n}")
     title = factory.LazyAttribute(lambda o: f"Protocole national {o.code}")
@@ -32,6 +35,20 @@ class NationalProtocolFactory(factory.django.DjangoModelFactory):
     delegate_professions = ["infirmier", "pharmacien"]
     training_hours = 4
     allowed_structure_kinds = ["MSP", "CDS", "CPTS"]
+
+    @factory.post_generation
+    def first_version(obj, create, extracted, **kwargs):
+        """Every catalogue row has its version 1 (as migration 0015 gives the real ones)."""
+        if create and not obj.versions.exists():
+            NationalProtocolVersion.objects.create(
+                national_protocol=obj,
+                number=1,
+                effective_on=datetime.date(2024, 1, 1),
+                order_reference="Arrêté de test du 1er janvier 2024",
+                order_date=datetime.date(2024, 1, 1),
+                reason="Version initiale",
+                **{name: getattr(obj, name) for name in VERSIONED_FIELDS},
+            )
 
 
 class ProtocolFactory(factory.django.DjangoModelFactory):

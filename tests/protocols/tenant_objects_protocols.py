@@ -19,7 +19,8 @@ from tests.tenant import FOREIGN_MARKER
 
 ORDER = 10
 # The national catalogue is the same for every region: its pages are meant for every logged-in user.
-PUBLIC_ROUTES = {"protocols:national_protocol_detail"}
+# The national catalogue and its history are the same for every region (no region's object).
+PUBLIC_ROUTES = {"protocols:national_protocol_detail", "protocols:national_protocol_versions"}
 
 
 def build(world):

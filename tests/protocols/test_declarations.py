@@ -212,9 +212,12 @@ def test_a_national_adhesion_declares_without_checklist(msp):
         structure=msp.structure, by=msp.coordinator, code="SNP-ODYNOPHAGIE", national_protocol=national
     )
     join(protocol, msp, msp.doctor, "delegant", D(2025, 3, 1))
-    join(protocol, msp, msp.pharmacist, "delegate", D(2025, 3, 1))
+    join(protocol, msp, msp.nurse, "delegate", D(2025, 3, 1), trained_on=D(2025, 2, 1))
     assert _messages(protocol) == []
-    assert services.declaration_deposit(protocol=protocol, by=msp.coordinator, on=D(2025, 3, 1)).version == 1
+    declaration = services.declaration_deposit(protocol=protocol, by=msp.coordinator, on=D(2025, 3, 1))
+    assert declaration.version == 1
+    assert declaration.catalogue_version == national.current_version()
+    assert declaration.protocol_snapshot["catalogue_version"]["number"] == declaration.catalogue_version.number
 
 
 # --- Receipt, diff, documents as deposited ---------------------------------------------------------------------

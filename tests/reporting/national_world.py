@@ -52,7 +52,7 @@ def national_adhesion(region, *, code="SNP-POLLAKIURIE", declared_on=datetime.da
     """A structure of ``region`` adhering to a national protocol of the catalogue (declared)."""
     from protocols import national_catalogue
 
-    national_catalogue.fill(NationalProtocol, update=False)  # a flushed test database has lost the migration's rows
+    national_catalogue.ensure_catalogue()  # a flushed test database has lost the migration's rows
     national = NationalProtocol.objects.get(code=code)
     return ProtocolFactory(
         structure=StructureFactory(region=region, cpts=True),
