@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('funding', '0016_campaign_indicators'),
+        ('funding', '0018_intervention_monthly_counts'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0008_structure_aci_health_project'),
-        ('protocols', '0013_protocol_in_health_project'),
+        ('protocols', '0016_fill_catalogue_corrections'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
