@@ -2,14 +2,13 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.access import forget_scope, get_scope
 from portal.errors import ApplicationError
+from portal.mail import mail_on_commit
 from portal.models import Invitation, Professional, RegionMembership, Structure, StructureMembership, User
 from portal.models.invitation import INVITATION_VALIDITY
 from portal.roles import AGENCY_ROLES, NATIONAL_ROLES, STRUCTURE_ROLES, Role
@@ -135,13 +134,11 @@ def invitation_create(
     )
     link = settings.SITE_URL + reverse("portal:invitation_link", args=[raw_token])
     context = {"invitation": invitation, "link": link}
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=f"[Portail protocoles] Invitation : {invitation.get_role_display()} — {invitation.target}",
-            message=render_to_string("portal/emails/invitation.txt", context),
-            from_email=None,
-            recipient_list=[email],
-        )
+    mail_on_commit(
+        subject=f"Invitation : {invitation.get_role_display()} — {invitation.target}",
+        template="portal/emails/invitation.txt",
+        context=context,
+        recipients=[email],
     )
     invitation.raw_token = raw_token  # shown to the inviter in tests and logs of the demo only
     return invitation

@@ -10,9 +10,7 @@ structure's coordinators once the decision is committed (Celery task, idempotent
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from funding.models import (
@@ -31,7 +29,8 @@ from funding.tasks.committee import decision_letter_task
 from funding.workflows import dossier_transition
 from portal.access import get_scope
 from portal.errors import ApplicationError
-from portal.models import RegionMembership, StructureMembership, User
+from portal.mail import mail_on_commit
+from portal.models import RegionMembership, User
 from portal.pdf import render_pdf, sha256_hex
 from portal.roles import Role
 
@@ -148,14 +147,6 @@ def decision_record(
 # --- Letters --------------------------------------------------------------------------------------------------------
 
 
-def coordinators_of(structure) -> list[User]:
-    return list(
-        User.objects.filter(
-            pk__in=StructureMembership.objects.filter(structure=structure, role=Role.COORDINATOR).values("user_id")
-        ).order_by("email")
-    )
-
-
 def letter_context(decision: Decision) -> dict:
     dossier = decision.dossier
     grant = Grant.objects.filter(dossier=dossier).first()
@@ -178,7 +169,7 @@ def letter_context(decision: Decision) -> dict:
         "meeting": decision.meeting,
         "grant": grant,
         "waiting_rank": rank,
-        "coordinators": coordinators_of(dossier.structure),
+        "coordinators": list(User.objects.coordinators_of(dossier.structure_id).order_by("email")),
         "today": timezone.localdate(),
     }
 
@@ -205,17 +196,13 @@ def decision_letter_send(*, decision_id: int) -> Decision | None:
     decision.letter_sha256 = sha256_hex(pdf)
     decision.letter_sent_at = timezone.now()
     decision.save(update_fields=["letter", "letter_sha256", "letter_sent_at"])
-    recipients = [user.email for user in coordinators_of(decision.dossier.structure)]
-    if recipients:
-        message = EmailMessage(
-            subject=f"[Portail protocoles] Décision de la commission — {decision.dossier.reference}",
-            body=render_to_string(
-                "funding/committee/emails/decision.txt", {**letter_context(decision), "site_url": settings.SITE_URL}
-            ),
-            to=recipients,
-        )
-        message.attach(name, pdf, "application/pdf")
-        transaction.on_commit(message.send)
+    mail_on_commit(
+        subject=f"Décision de la commission — {decision.dossier.reference}",
+        template="funding/committee/emails/decision.txt",
+        context={**letter_context(decision), "site_url": settings.SITE_URL},
+        recipients=User.objects.coordinators_of(decision.dossier.structure_id).emails(),
+        attachments=[(name, pdf, "application/pdf")],
+    )
     return decision
 
 

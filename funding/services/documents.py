@@ -2,16 +2,15 @@
 dossier for the instructor (rendered on demand)."""
 
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from funding.dossier_sections import SECTIONS
 from funding.models import Dossier, DossierState
 from funding.services.completeness import active_team
-from funding.services.notifications import SUBJECT_PREFIX, link
+from funding.services.notifications import link
 from funding.services.snapshots import section_content
+from portal.mail import mail_on_commit
 from portal.pdf import render_pdf, sha256_hex
 
 EXCERPT_LENGTH = 400
@@ -62,17 +61,15 @@ def dossier_receipt_issue(*, dossier_id: int, send_email: bool = True) -> Dossie
         dossier.receipt_sha256 = sha256_hex(pdf)
         dossier.save(update_fields=["receipt", "receipt_sha256", "updated_at"])
     if send_email and dossier.receipt_sent_at is None:
-        recipients = sorted({dossier.submitted_by.email, dossier.contact_email} - {""})
-        body = render_to_string(
-            "funding/emails/receipt.txt",
-            {"dossier": dossier, "link": link("funding:dossier_detail", dossier_id=dossier.pk)},
-        )
-        message = EmailMessage(
-            subject=f"{SUBJECT_PREFIX}Récépissé de dépôt du dossier {dossier.reference}", body=body, to=recipients
-        )
         with dossier.receipt.open("rb") as stored:
-            message.attach(f"recepisse-{dossier.reference}.pdf", stored.read(), "application/pdf")
-        message.send()
+            pdf = stored.read()
+        mail_on_commit(
+            subject=f"Récépissé de dépôt du dossier {dossier.reference}",
+            template="funding/emails/receipt.txt",
+            context={"dossier": dossier, "link": link("funding:dossier_detail", dossier_id=dossier.pk)},
+            recipients=[dossier.submitted_by.email, dossier.contact_email],
+            attachments=[(f"recepisse-{dossier.reference}.pdf", pdf, "application/pdf")],
+        )
         dossier.receipt_sent_at = timezone.now()
         dossier.save(update_fields=["receipt_sent_at", "updated_at"])
     return dossier

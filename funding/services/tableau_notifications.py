@@ -2,42 +2,23 @@
 change): the signatories are asked to confirm, the coordinators told when all have, the ARS when it is transmitted."""
 
 from funding.models import TableauSignatory
-from funding.services.notifications import link, send_on_commit
+from funding.services.notifications import link
+from portal.mail import mail_on_commit
 from portal.models import User
 from portal.roles import Role
 
 
 def _coordinators(tableau) -> list[str]:
-    return list(
-        User.objects.filter(
-            structure_memberships__structure_id=tableau.structure_id,
-            structure_memberships__role=Role.COORDINATOR,
-            is_active=True,
-        )
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    return User.objects.coordinators_of(tableau.structure_id).emails()
 
 
 def _finance_officers(tableau) -> list[str]:
-    return list(
-        User.objects.filter(
-            region_memberships__region_id=tableau.structure.region_id,
-            region_memberships__role=Role.FINANCE_OFFICER,
-            is_active=True,
-        )
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    return User.objects.agents_of(tableau.structure.region_id, roles=[Role.FINANCE_OFFICER]).emails()
 
 
 def _signatories(tableau) -> list[str]:
     named = TableauSignatory.objects.filter(tableau=tableau, is_current=True).values("professional__user_id")
-    return list(
-        User.objects.filter(pk__in=named, is_active=True).order_by("email").values_list("email", flat=True).distinct()
-    )
+    return User.objects.active().filter(pk__in=named).emails()
 
 
 def _context(tableau) -> dict:
@@ -47,7 +28,7 @@ def _context(tableau) -> dict:
 def notify_opened(tableau) -> None:
     """One message per signatory: colleagues do not see each other's addresses."""
     for email in _signatories(tableau):
-        send_on_commit(
+        mail_on_commit(
             subject=f"Attestez le tableau de reporting du {tableau.period.label} — {tableau.structure.name}",
             template="funding/emails/tableau_opened.txt",
             context=_context(tableau),
@@ -56,7 +37,7 @@ def notify_opened(tableau) -> None:
 
 
 def notify_all_confirmed(tableau) -> None:
-    send_on_commit(
+    mail_on_commit(
         subject=f"Tableau de reporting du {tableau.period.label} : toutes les attestations sont recueillies",
         template="funding/emails/tableau_all_confirmed.txt",
         context=_context(tableau),
@@ -65,7 +46,7 @@ def notify_all_confirmed(tableau) -> None:
 
 
 def notify_transmitted(tableau) -> None:
-    send_on_commit(
+    mail_on_commit(
         subject=f"Tableau de reporting transmis : {tableau.structure.name}, {tableau.period.label}",
         template="funding/emails/tableau_transmitted.txt",
         context=_context(tableau),

@@ -11,12 +11,11 @@ from django.views.decorators.http import require_GET
 
 from funding import selectors_interventions as selectors
 from funding.models import ExclusionReason
-from portal.access import get_scope
 from portal.decorators import role_required
 from portal.downloads import attach
 from portal.exports import csv_lines, xlsx_bytes
-from portal.roles import Role
 from protocols.locks import is_locked_expression
+from protocols.services.interventions import mark_changeable
 
 SUMMARY_PAGE_SIZE = 36
 LIST_PAGE_SIZE = 50
@@ -68,15 +67,8 @@ def intervention_list(request):
         .order_by("-performed_on", "-pk")
     )
     page = Paginator(interventions, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "funding/interventions/list.html",
-        {
-            **_context(request, filters),
-            "page": page,
-            "coordinated": get_scope(request.user).structure_ids([Role.COORDINATOR]),
-        },
-    )
+    mark_changeable(page.object_list, request.user)  # « Modifier » where the edit page accepts it: delegate too
+    return render(request, "funding/interventions/list.html", {**_context(request, filters), "page": page})
 
 
 @role_required(*selectors.VIEW_ROLES)

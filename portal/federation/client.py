@@ -264,15 +264,27 @@ def federated_connections(user) -> list[dict]:
     return connections
 
 
-def proconnect_linkable(request) -> bool:
-    """Whether « Mon compte » offers to link a ProConnect identity: the provider is configured and the account has
-    no ProConnect link yet (a first link of an account held to TOTP is made from here only: ``linking``)."""
+def linkable_providers(request) -> list[dict]:
+    """The providers « Mon compte » offers to link: configured, not linked to the account yet, and for Pro Santé
+    Connect only when the account's professional has an RPPS (PSC links by RPPS). The first link of an account held
+    to TOTP is made from here only (``linking``)."""
     from allauth.socialaccount.adapter import get_adapter
     from allauth.socialaccount.models import SocialAccount
 
-    providers = get_adapter().list_providers(request)
-    configured = any(getattr(provider, "sub_id", provider.id) == PROCONNECT for provider in providers)
-    return configured and not SocialAccount.objects.filter(user=request.user, provider=PROCONNECT).exists()
+    from portal.models import Professional
+
+    configured = {getattr(provider, "sub_id", provider.id) for provider in get_adapter().list_providers(request)}
+    linked = set(SocialAccount.objects.filter(user=request.user).values_list("provider", flat=True))
+    offered = []
+    if PROCONNECT in configured and PROCONNECT not in linked:
+        offered.append({"id": PROCONNECT, "name": "ProConnect", "testid": "relier-proconnect"})
+    if (
+        PRO_SANTE_CONNECT in configured
+        and PRO_SANTE_CONNECT not in linked
+        and Professional.objects.filter(user=request.user, rpps__isnull=False).exists()
+    ):
+        offered.append({"id": PRO_SANTE_CONNECT, "name": "Pro Santé Connect", "testid": "relier-prosanteconnect"})
+    return offered
 
 
 def end_session_url(request, post_logout_redirect_uri: str) -> str | None:

@@ -74,7 +74,7 @@ FAILURES = {
     ),
     "already_linked": Failure(
         "Compte déjà relié à une autre identité {provider}",
-        "Le compte du portail qui porte l'adresse {email} est déjà relié à une autre identité {provider}. Par "
+        "Le compte du portail que désigne cette identité est déjà relié à une autre identité {provider}. Par "
         "sécurité, une seconde identité ne s'y relie pas.",
         "Connectez-vous avec l'identité {provider} déjà reliée, ou avec votre adresse e-mail, votre mot de passe et "
         "votre code. Si vous avez changé d'identité {provider}, écrivez au support de votre ARS pour retirer "

@@ -12,7 +12,9 @@
     second factor would bind itself to an account the portal protects with one.
 - Pro Santé Connect (professionals): the account of the professional whose RPPS is the one PSC sends, never another;
   the e-mail PSC may send is ignored. The first PSC login lands on « Mon compte », which lists the invitations
-  waiting for that professional.
+  waiting for that professional. A first link also needs: no PSC link yet on the account; and, for an account held
+  to TOTP (a professional who also holds an ARS role, staff), the same rule as ProConnect: from « Mon compte » in a
+  session opened with password and TOTP, never a cold login.
 
 Once linked (a ``SocialAccount`` with the provider's ``sub``), later logins find the account by ``sub``; PSC checks
 again that its RPPS is still the professional's.
@@ -87,11 +89,19 @@ def _psc_user(request, sociallogin, claims: dict) -> User:
         return sociallogin.user
     if professional is None:
         raise refuse(request, provider_id=PRO_SANTE_CONNECT, reason="unknown_rpps", **identity)
-    if _is_connect(sociallogin) and professional.user_id != request.user.pk:
+    user = professional.user
+    connecting = _is_connect(sociallogin)
+    if connecting and user.pk != request.user.pk:
         # Linked from a session (allauth's ``connect``): the identity goes to the session's account, so its RPPS must
         # be that account's, as for a login.
         raise refuse(request, provider_id=PRO_SANTE_CONNECT, reason="rpps_other_account", **identity)
-    return professional.user
+    if SocialAccount.objects.filter(user=user, provider=PRO_SANTE_CONNECT).exists():
+        raise refuse(request, provider_id=PRO_SANTE_CONNECT, reason="already_linked", user=user, **identity)
+    if mfa_required_for(user) and not (connecting and session_used_second_factor(request)):
+        # A professional who also holds an ARS role (a doctor on the selection committee) or a staff account: PSC
+        # binds itself only from a session that already checked the portal's TOTP, as ProConnect does.
+        raise refuse(request, provider_id=PRO_SANTE_CONNECT, reason="link_needs_mfa_session", user=user, **identity)
+    return user
 
 
 def federated_login_link(*, request, sociallogin) -> None:

@@ -76,6 +76,33 @@ class UserQuerySet(ScopedQuerySet):
     def visible_to(self, user, roles=None):
         return super().visible_to(user, roles).distinct()
 
+    # Recipients of the portal's e-mails: active accounts only (a deactivated person receives nothing), one place.
+
+    def active(self):
+        return self.filter(is_active=True)
+
+    def coordinators_of(self, *structures):
+        """Active coordinators of these structures (instances or ids)."""
+        from portal.models.membership import StructureMembership  # membership imports this module
+
+        ids = [getattr(structure, "pk", structure) for structure in structures]
+        return self.active().filter(
+            pk__in=StructureMembership.objects.filter(structure_id__in=ids, role=Role.COORDINATOR).values("user_id")
+        )
+
+    def agents_of(self, region, *, roles):
+        """Active agents of the region (instance or id) holding one of ``roles``."""
+        from portal.models.membership import RegionMembership  # membership imports this module
+
+        region_id = getattr(region, "pk", region)
+        return self.active().filter(
+            pk__in=RegionMembership.objects.filter(region_id=region_id, role__in=roles).values("user_id")
+        )
+
+    def emails(self) -> list[str]:
+        """Their addresses, sorted, each once."""
+        return sorted(set(self.values_list("email", flat=True)))
+
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from portal import services
-from portal.federation.client import federated_connections, proconnect_linkable
+from portal.federation.client import federated_connections, linkable_providers
 from portal.forms import AccountForm, ProfessionalForm
 from portal.mfa import has_totp
 from portal.models import Invitation, Professional
@@ -48,7 +48,7 @@ def account(request):
             "invitations": invitations,
             "has_totp": has_totp(request.user),
             "federated": federated_connections(request.user),
-            "proconnect_linkable": proconnect_linkable(request),
+            "linkable_providers": linkable_providers(request),
         },
         status=400 if request.method == "POST" else 200,
     )

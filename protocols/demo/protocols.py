@@ -10,13 +10,13 @@ import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from portal.mail import notifications_off
 from portal.models import Professional, Structure, User
 from protocols import national_catalogue
 from protocols.checklist import CHECKLIST_CODES
 from protocols.demo import keys
 from protocols.models import DocumentKind, MemberDocument, NationalProtocol, Protocol, TeamMembership
 from protocols.services import declarations, protocols, teams, vigilance
-from protocols.services.common import notifications_off
 
 D = datetime.date
 

@@ -1,12 +1,8 @@
 """Helpers shared by the services of the protocols area: who may act, the business trace, the eligibility signal."""
 
-import contextlib
 import datetime
-from contextvars import ContextVar
 
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from portal.access import get_scope
@@ -59,29 +55,3 @@ def lock_protocol(protocol: Protocol) -> Protocol:
         .select_related("structure", "national_protocol")
         .get(pk=protocol.pk)
     )
-
-
-_notifications_on: ContextVar[bool] = ContextVar("protocols_notifications_on", default=True)
-
-
-@contextlib.contextmanager
-def notifications_off():
-    """No e-mail from the services inside this block (demo seeding: the demo addresses must not receive mail)."""
-    token = _notifications_on.set(False)
-    try:
-        yield
-    finally:
-        _notifications_on.reset(token)
-
-
-def notifications_enabled() -> bool:
-    return _notifications_on.get()
-
-
-def mail_on_commit(*, subject: str, template: str, context: dict, recipients: list[str]) -> None:
-    """Send a plain-text e-mail once the transaction is committed (never for a rolled-back action)."""
-    if not recipients or not _notifications_on.get():
-        return
-    body = render_to_string(template, context)
-    recipients = sorted(set(recipients))
-    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=recipients))

@@ -346,9 +346,9 @@ def declaration_receipt_ensure(*, declaration: Declaration) -> Declaration:
     """Render and store the receipt once (idempotent; a concurrent render loses and its file is removed)."""
     if declaration.receipt:
         return declaration
-    declaration = Declaration.objects.select_related("protocol__structure__region", "deposited_by").get(
-        pk=declaration.pk
-    )
+    declaration = Declaration.objects.select_related(
+        "protocol__structure__region", "deposited_by", "catalogue_version"
+    ).get(pk=declaration.pk)
     if declaration.receipt:
         return declaration
     documents = [entry for entry in declaration.documents_snapshot if entry.get("sha256")]

@@ -17,25 +17,17 @@ import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.errors import ApplicationError
-from portal.models import StructureMembership, User
+from portal.mail import mail_on_commit
+from portal.models import User
 from portal.pdf import PdfUnavailable, render_pdf, sha256_hex
-from portal.roles import Role
 from protocols.models import EndGround, Protocol, ProtocolEnding, ProtocolEvent, ProtocolStatus, Suspension, can_end
 from protocols.models.ending import ENDED_STATE, ENDING_ROLES
-from protocols.services.common import (
-    is_agent,
-    lock_protocol,
-    notifications_enabled,
-    notify_eligibility_change,
-    record_event,
-)
+from protocols.services.common import is_agent, lock_protocol, notify_eligibility_change, record_event
 
 logger = logging.getLogger(__name__)
 ONE_DAY = datetime.timedelta(days=1)
@@ -123,14 +115,8 @@ def _lift_open_suspension(*, protocol: Protocol, by, ended_on: datetime.date) ->
 
 
 def _coordinators(protocol: Protocol) -> list[User]:
-    """The coordinators of the protocol's structure and of the CPTS through which an ESP implements it."""
-    return list(
-        User.objects.filter(
-            pk__in=StructureMembership.objects.filter(
-                structure_id__in=protocol.structure_ids(), role=Role.COORDINATOR
-            ).values("user_id")
-        ).order_by("email")
-    )
+    """The active coordinators of the protocol's structure and of the CPTS through which an ESP implements it."""
+    return list(User.objects.coordinators_of(*protocol.structure_ids()).order_by("email"))
 
 
 def letter_context(ending: ProtocolEnding) -> dict:
@@ -190,17 +176,12 @@ def protocol_end_letter_send(*, ending_id: int) -> ProtocolEnding | None:
         logger.warning("Courrier de fin du protocole %s non généré : bibliothèques PDF absentes.", ending.protocol_id)
     ProtocolEnding.objects.filter(pk=ending.pk).update(letter_sent_at=timezone.now())
     context = letter_context(ending)
-    recipients = [user.email for user in context["coordinators"]]
-    if recipients and notifications_enabled():
-        link = settings.SITE_URL + reverse("protocols:protocol_end_letter", args=[ending.pk])
-        message = EmailMessage(
-            subject=f"[Portail protocoles] Mise en œuvre du protocole {ending.protocol.code} annulée par l'ARS",
-            body=render_to_string(
-                "protocols/emails/ending.txt", {**context, "attached": pdf is not None, "link": link}
-            ),
-            to=recipients,
-        )
-        if pdf is not None:
-            message.attach(ending.letter_name, pdf, "application/pdf")
-        transaction.on_commit(message.send)
+    link = settings.SITE_URL + reverse("protocols:protocol_end_letter", args=[ending.pk])
+    mail_on_commit(
+        subject=f"Mise en œuvre du protocole {ending.protocol.code} annulée par l'ARS",
+        template="protocols/emails/ending.txt",
+        context={**context, "attached": pdf is not None, "link": link},
+        recipients=[user.email for user in context["coordinators"]],
+        attachments=[(ending.letter_name, pdf, "application/pdf")] if pdf is not None else [],
+    )
     return ending

@@ -156,6 +156,13 @@ def can_change(intervention: Intervention, user: User) -> bool:
     return intervention.structure_id in get_scope(user).structure_ids([Role.COORDINATOR])
 
 
+def mark_changeable(interventions, user: User) -> None:
+    """Set ``changeable`` on each listed intervention from ``can_change``, so a list offers « Modifier » exactly
+    where the edit page and the service accept it (the frozen ones are told apart by ``is_locked``)."""
+    for intervention in interventions:
+        intervention.changeable = can_change(intervention, user)
+
+
 def _check_changeable(intervention: Intervention, by: User) -> Intervention:
     locked = (
         Intervention.objects.select_for_update(of=("self",))

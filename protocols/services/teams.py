@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.errors import ApplicationError
+from portal.mail import mail_on_commit
 from portal.models import Profession, Professional, StructureMembership
 from portal.roles import Role
 from portal.uploads import check_upload
@@ -31,7 +32,6 @@ from protocols.models import (
 from protocols.services.common import (
     is_coordinator,
     lock_protocol,
-    mail_on_commit,
     notify_eligibility_change,
     record_event,
     require_coordinator,

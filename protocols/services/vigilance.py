@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.errors import ApplicationError
-from portal.models import RegionMembership, StructureMembership
+from portal.mail import mail_on_commit
+from portal.models import User
 from portal.roles import Role
 from protocols.models import (
     AdverseEvent,
@@ -26,7 +27,6 @@ from protocols.models import (
 from protocols.services.common import (
     is_coordinator,
     lock_protocol,
-    mail_on_commit,
     notify_eligibility_change,
     record_event,
     require_coordinator,
@@ -36,22 +36,6 @@ from protocols.services.common import (
 
 # A social security number (NIR, 13 digits + 2-digit key) has no place in an adverse event report.
 NIR_PATTERN = re.compile(r"\b[12]\s?\d{2}\s?\d{2}\s?(?:\d{2}|2A|2B)\s?\d{3}\s?\d{3}(?:\s?\d{2})?\b")
-
-
-def _instructors_emails(protocol: Protocol) -> list[str]:
-    return list(
-        RegionMembership.objects.filter(region_id=protocol.structure.region_id, role=Role.INSTRUCTOR).values_list(
-            "user__email", flat=True
-        )
-    )
-
-
-def _coordinators_emails(protocol: Protocol) -> list[str]:
-    return list(
-        StructureMembership.objects.filter(
-            structure_id__in=protocol.structure_ids(), role=Role.COORDINATOR
-        ).values_list("user__email", flat=True)
-    )
 
 
 def _is_current_member(user, protocol: Protocol) -> bool:
@@ -110,7 +94,7 @@ def adverse_event_report(
             "event": event,
             "link": settings.SITE_URL + reverse("protocols:adverse_event_detail", args=[event.pk]),
         },
-        recipients=_instructors_emails(protocol),
+        recipients=User.objects.agents_of(protocol.structure.region_id, roles=[Role.INSTRUCTOR]).emails(),
     )
     return event
 
@@ -161,7 +145,7 @@ def protocol_suspend(*, protocol: Protocol, by, starts_on: datetime.date, reason
         subject=f"[Portail protocoles] Protocole {protocol.code} suspendu par l'ARS",
         template="protocols/emails/suspension.txt",
         context={"protocol": protocol, "suspension": suspension},
-        recipients=_coordinators_emails(protocol),
+        recipients=User.objects.coordinators_of(*protocol.structure_ids()).emails(),
     )
     return suspension
 
@@ -190,7 +174,7 @@ def suspension_lift(*, suspension: Suspension, by, lifted_on: datetime.date, rea
         subject=f"[Portail protocoles] Suspension du protocole {protocol.code} levée",
         template="protocols/emails/suspension.txt",
         context={"protocol": protocol, "suspension": suspension},
-        recipients=_coordinators_emails(protocol),
+        recipients=User.objects.coordinators_of(*protocol.structure_ids()).emails(),
     )
     return suspension
 

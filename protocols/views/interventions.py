@@ -74,6 +74,7 @@ def my_interventions(request):
     if filters["au"]:
         interventions = interventions.filter(performed_on__lte=filters["au"])
     page = Paginator(interventions, PAGE_SIZE).get_page(request.GET.get("page"))
+    services.mark_changeable(page.object_list, request.user)
     protocols = Protocol.objects.filter(
         Exists(selectors.professional_interventions(request.user).filter(protocol_id=OuterRef("pk")))
     ).order_by("code")

@@ -10,7 +10,7 @@ import datetime
 from collections import defaultdict
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 
 from funding.models import (
     ExclusionReason,
@@ -63,17 +63,17 @@ def coordinator_grants(user, today: datetime.date) -> list[Grant]:
 
 
 def _activity(user, period: Period) -> dict:
+    """Interventions per month of the two half-years, from the monthly counts kept on write (a cache miss, after
+    every intervention logged, no longer reads the structures' interventions)."""
     previous = period.previous()
     rows = (
-        Intervention.objects.visible_to(user, roles=COORDINATOR)
-        .active()
-        .filter(performed_on__gte=previous.start, performed_on__lte=period.end)
-        .annotate(month=TruncMonth("performed_on"))
+        InterventionMonthlyCount.objects.visible_to(user, roles=COORDINATOR)
+        .filter(month__gte=previous.start, month__lte=period.end)
         .values("month")
         .annotate(
-            total=Count("pk"),
-            eligible=Count("pk", filter=Q(eligibility__is_eligible=True)),
-            excluded=Count("pk", filter=Q(eligibility__is_eligible=False)),
+            total=Sum("interventions"),
+            eligible=Coalesce(Sum("interventions", filter=Q(is_eligible=True)), 0),
+            excluded=Coalesce(Sum("interventions", filter=Q(is_eligible=False)), 0),
         )
         .order_by("month")
     )

@@ -1,3 +1,5 @@
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -124,8 +126,9 @@ class BiannualReport(models.Model):
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
-    def is_overdue(self, today) -> bool:
-        return self.state in PENDING_STATES and today > self.due_on
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        """The row form of ``BiannualReportQuerySet.overdue`` (same rule); templates call it without argument."""
+        return self.state in PENDING_STATES and self.due_on < (today or timezone.localdate())
 
 
 class ReportTransitionQuerySet(ScopedQuerySet):

@@ -8,32 +8,19 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from funding.services.notifications import link, send_on_commit
+from funding.services.notifications import link
+from portal.mail import mail_on_commit
 from portal.models import Region, User
 from portal.roles import Role
 from reporting.models import BiannualReport
 
 
 def _coordinators(structure_id: int) -> list[str]:
-    return list(
-        User.objects.filter(
-            structure_memberships__structure_id=structure_id,
-            structure_memberships__role=Role.COORDINATOR,
-            is_active=True,
-        )
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    return User.objects.coordinators_of(structure_id).emails()
 
 
 def _instructors(region_id: int) -> list[str]:
-    return list(
-        User.objects.filter(
-            region_memberships__region_id=region_id, region_memberships__role=Role.INSTRUCTOR, is_active=True
-        )
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    return User.objects.agents_of(region_id, roles=[Role.INSTRUCTOR]).emails()
 
 
 def _report_link(report: BiannualReport) -> str:
@@ -41,7 +28,7 @@ def _report_link(report: BiannualReport) -> str:
 
 
 def notify_opened(report: BiannualReport) -> None:
-    send_on_commit(
+    mail_on_commit(
         subject=f"Rapport semestriel {report.period} à remplir — {report.grant.structure.name}",
         template="reporting/emails/opened.txt",
         context={"report": report, "link": _report_link(report)},
@@ -50,7 +37,7 @@ def notify_opened(report: BiannualReport) -> None:
 
 
 def notify_changes_requested(report: BiannualReport) -> None:
-    send_on_commit(
+    mail_on_commit(
         subject=f"Rapport semestriel {report.period} : modifications demandées",
         template="reporting/emails/changes_requested.txt",
         context={"report": report, "link": _report_link(report)},
@@ -59,7 +46,7 @@ def notify_changes_requested(report: BiannualReport) -> None:
 
 
 def notify_submitted(report: BiannualReport) -> None:
-    send_on_commit(
+    mail_on_commit(
         subject=f"Rapport semestriel {report.period} transmis — {report.grant.structure.name}",
         template="reporting/emails/submitted.txt",
         context={"report": report, "link": link("report_review", report_id=report.pk)},
@@ -86,7 +73,7 @@ def reports_send_reminders(*, today: datetime.date | None = None) -> int:
                 reminder_sent_at=timezone.now()
             )
             if claimed:
-                send_on_commit(
+                mail_on_commit(
                     subject=f"Rappel : rapport semestriel {report.period} à transmettre avant le "
                     f"{report.due_on:%d/%m/%Y}",
                     template="reporting/emails/reminder.txt",
@@ -121,7 +108,7 @@ def reports_notify_overdue(*, today: datetime.date | None = None) -> int:
             if not reports:
                 continue
             BiannualReport.objects.filter(pk__in=[r.pk for r in reports]).update(overdue_notified_at=timezone.now())
-            send_on_commit(
+            mail_on_commit(
                 subject=f"{len(reports)} rapport(s) semestriel(s) en retard — {region.name}",
                 template="reporting/emails/overdue.txt",
                 context={"region": region, "reports": reports, "link": link("report_agency_list") + "?etat=retard"},

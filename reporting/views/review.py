@@ -13,7 +13,7 @@ from portal.decorators import role_required
 from portal.errors import ApplicationError
 from portal.roles import Role
 from reporting.forms import OVERDUE, STATE_FILTERS, AcceptForm, ChangesForm
-from reporting.models import PENDING_STATES, BiannualReport, ReportState
+from reporting.models import BiannualReport, ReportState
 from reporting.models.report import READER_AGENCY_ROLES
 from reporting.services.reports import report_accept, report_request_changes
 from reporting.views.reports import _get_report_for_user, report_context
@@ -21,7 +21,9 @@ from reporting.views.reports import _get_report_for_user, report_context
 PAGE_SIZE = 25
 
 
-def _filters(params, today) -> tuple[dict, Q]:
+def _filters(params, reports, today):
+    """The chosen filters and ``reports`` narrowed by them; « en retard » is ``BiannualReportQuerySet.overdue``,
+    the rule the ARS dashboard and the overdue e-mail use."""
     chosen = {"periode": "", "etat": "", "departement": ""}
     condition = Q()
     try:
@@ -33,7 +35,7 @@ def _filters(params, today) -> tuple[dict, Q]:
         condition &= Q(year=period.year, half=period.half)
     state = params.get("etat", "")
     if state == OVERDUE:
-        condition &= Q(state__in=PENDING_STATES, due_on__lt=today)
+        reports = reports.overdue(today)
         chosen["etat"] = state
     elif state in ReportState.values:
         condition &= Q(state=state)
@@ -42,7 +44,7 @@ def _filters(params, today) -> tuple[dict, Q]:
     if departement:
         condition &= Q(grant__structure__departement=departement)
         chosen["departement"] = departement
-    return chosen, condition
+    return chosen, reports.filter(condition)
 
 
 @role_required(*READER_AGENCY_ROLES)
@@ -50,11 +52,9 @@ def _filters(params, today) -> tuple[dict, Q]:
 def report_agency_list(request):
     today = timezone.localdate()
     reports = BiannualReport.objects.visible_to(request.user, roles=READER_AGENCY_ROLES)
-    chosen, condition = _filters(request.GET, today)
-    filtered = (
-        reports.filter(condition)
-        .select_related("grant__structure", "grant__protocol")
-        .order_by("-year", "-half", "grant__structure__name", "grant__reference")
+    chosen, filtered = _filters(request.GET, reports, today)
+    filtered = filtered.select_related("grant__structure", "grant__protocol").order_by(
+        "-year", "-half", "grant__structure__name", "grant__reference"
     )
     page = Paginator(filtered, PAGE_SIZE).get_page(request.GET.get("page"))
     periods = [

@@ -124,6 +124,19 @@ def test_a_professional_follows_only_his_own_interventions(client, paca):
     assert client.get(reverse("funding:intervention_overview")).status_code == 200
 
 
+def test_the_list_offers_modifier_where_can_change_allows_it(client, paca):
+    """The follow-up list asks ``can_change`` (the edit page's and the service's rule): the delegate who performed
+    the acts and a coordinator of the structure get « Modifier », the delegant and the ARS do not."""
+    world, _ = paca
+    coordinator = StructureMembershipFactory(structure=world.structure, role=Role.COORDINATOR).user
+    expected = {world.delegate.user: 5, coordinator: 5, world.delegant.user: 0, agent_of(world.structure.region): 0}
+    for user, links in expected.items():
+        client.force_login(user)
+        page = client.get(reverse("funding:intervention_list")).content.decode()
+        assert page.count("/modifier/?next=") == links, user
+        assert "EP-1" in page
+
+
 def test_anonymous_users_cannot_reach_the_follow_up(client, paca):
     assert client.get(reverse("funding:intervention_list")).status_code == 302
 

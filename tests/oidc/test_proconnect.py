@@ -32,14 +32,14 @@ def log_in(client, oidc_provider, login, provider_id="proconnect", browser=None)
     return client.get(portal_path(callback)), browser
 
 
-def link_from_account(client, oidc_provider, user, login, *, second_factor=True):
-    """« Mon compte » › « Relier mon identité ProConnect », from a session opened with password and TOTP (or with
-    the password alone: ``second_factor=False``); the session is closed afterwards."""
+def link_from_account(client, oidc_provider, user, login, *, second_factor=True, provider_id="proconnect"):
+    """« Mon compte » › « Relier mon identité ProConnect » (or Pro Santé Connect), from a session opened with
+    password and TOTP (or with the password alone: ``second_factor=False``); the session is closed afterwards."""
     if second_factor:
         client.force_login(user)  # PortalClient: the session used the TOTP too
     else:
         client.login(email=user.email, password=settings.DEMO_PASSWORD)
-    response = client.post(f"{LOGIN}?process=connect&next={reverse('portal:account')}")
+    response = client.post(f"/comptes/oidc/{provider_id}/login/?process=connect&next={reverse('portal:account')}")
     assert response.status_code == 302, response.content.decode()
     callback = ProviderSession(oidc_provider).authorize(response["Location"], login)
     response = client.get(portal_path(callback))

@@ -253,3 +253,13 @@ def test_form_errors_are_in_french_and_nothing_is_saved(client, changes, message
     assert NationalProtocolVersion.objects.filter(national_protocol=national).count() == 2
     national.refresh_from_db()
     assert national.delegate_professions == ["infirmier"]
+
+
+def test_the_receipt_names_the_catalogue_version(client, msp, declared_adhesion):
+    from tests.protocols.test_protocol_editor import pdf_text
+
+    _national, _protocol, _pharmacist, declaration = declared_adhesion
+    declaration_services.declaration_receipt_ensure(declaration=declaration)
+    declaration.refresh_from_db()
+    text = pdf_text(declaration.receipt.read())
+    assert "Adhésion à la version 1" in text

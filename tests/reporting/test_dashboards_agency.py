@@ -223,3 +223,36 @@ def test_the_dashboard_opens_on_the_year_of_the_latest_activity(client, paca):
     assert response.status_code == 200
     assert response.context["filters"].year == 2025
     assert response.context["form"]["annee"].value() == 2025
+
+
+def test_one_rule_of_late_dashboard_filter_and_email_agree(client, paca, django_capture_on_commit_callbacks):
+    """« En retard » is ``BiannualReportQuerySet.overdue``: the ARS dashboard's count, the report list's « en
+    retard » filter, the overdue e-mail and the badge on each row name the same reports."""
+    from django.core import mail
+
+    from reporting.services.notifications import reports_notify_overdue
+
+    marseille, toulon = paca["marseille"].grant, paca["toulon"].grant
+    today = TODAY.date()
+    late = {
+        report(marseille, state=ReportState.TODO, due_on=D(2025, 9, 30)),
+        report(toulon, state=ReportState.DRAFT, due_on=D(2025, 9, 30)),
+    }
+    report(marseille, half=2, state=ReportState.CHANGES_REQUESTED, due_on=D(2026, 1, 10))  # back with the team
+    report(toulon, half=2, state=ReportState.TODO, due_on=today)  # due today: not late yet
+    report(toulon, year=2024, half=2, state=ReportState.SUBMITTED, due_on=D(2025, 1, 31))  # transmitted
+
+    instructor = agent_of(paca["region"])
+    dashboard = get(client, instructor).context["late_reports"]
+    listed = client.get("/ars/rapports/", {"etat": "retard"}).context["page"].object_list
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notified = reports_notify_overdue(today=today)
+
+    assert dashboard["count"] == len(listed) == notified == 2
+    assert set(dashboard["items"]) == set(listed) == late
+    assert all(r.is_overdue() for r in late)
+    (message,) = mail.outbox
+    assert all(r.grant.reference in message.body for r in late)
+    html = client.get("/ars/rapports/").content.decode()
+    assert html.count("En retard</span>") == 2
