@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.errors import ApplicationError
-from portal.mail import mail_on_commit
+from portal.mail import mail_on_commit, notifications_on
 from portal.models import User
 from portal.pdf import PdfUnavailable, render_pdf, sha256_hex
 from protocols.models import EndGround, Protocol, ProtocolEnding, ProtocolEvent, ProtocolStatus, Suspension, can_end
@@ -81,7 +81,8 @@ def protocol_end(*, protocol: Protocol, by, ended_on: datetime.date, ground: str
     notify_eligibility_change(protocol_id=protocol.pk, since=ended_on + ONE_DAY)
     from protocols.tasks.protocols import protocol_end_letter_task
 
-    protocol_end_letter_task.delay_on_commit(ending.pk)
+    # Silenced now (``notifications_off``, the demo) stays silenced after the commit, when the task runs.
+    protocol_end_letter_task.delay_on_commit(ending.pk, notify=notifications_on())
     return ending
 
 
@@ -161,11 +162,14 @@ def protocol_end_letter_ensure(*, ending: ProtocolEnding) -> ProtocolEnding:
 
 
 @transaction.atomic
-def protocol_end_letter_send(*, ending_id: int) -> ProtocolEnding | None:
-    """Store the letter and e-mail it to the coordinators, once (a retry after the e-mail sends nothing)."""
+def protocol_end_letter_send(*, ending_id: int, notify: bool = True) -> ProtocolEnding | None:
+    """Store the letter and e-mail it to the coordinators, once (a retry after the e-mail sends nothing). Without
+    ``notify`` the letter is stored and nothing is sent (``letter_sent_at`` stays empty)."""
     ending = _load(ending_id, lock=True)
     if ending is None or ending.letter_sent_at is not None:
         return ending
+    if not notify:
+        return protocol_end_letter_ensure(ending=ending)
     pdf = None
     try:
         ending = protocol_end_letter_ensure(ending=ending)

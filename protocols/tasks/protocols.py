@@ -26,8 +26,11 @@ def declaration_receipt_task(declaration_id: int) -> None:
 
 
 @shared_task(name="protocols.protocol_end_letter")
-def protocol_end_letter_task(ending_id: int) -> None:
+def protocol_end_letter_task(ending_id: int, notify: bool = True) -> None:
     """Store and send the letter of an ended protocol (idempotent: sent once)."""
     from protocols.services.endings import protocol_end_letter_send
 
-    protocol_end_letter_send(ending_id=ending_id)
+    try:
+        protocol_end_letter_send(ending_id=ending_id, notify=notify)
+    except PdfUnavailable:
+        logger.warning("Courrier de fin de mise en œuvre %s non généré : bibliothèques PDF absentes.", ending_id)
