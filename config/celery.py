@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
         "task": "protocols.import_batches_resend",
         "schedule": 60.0,
     },
+    # DS dossiers awaiting the ARS's confirmation are read again (never read, DS was down, or read 6 h ago).
+    "ds-checks-refresh": {
+        "task": "protocols.ds_checks_refresh",
+        "schedule": crontab(minute="*/15"),
+    },
     "grants-sync-states-nightly": {
         "task": "funding.grants_sync_states",
         "schedule": crontab(hour=2, minute=15),

@@ -13,7 +13,8 @@ of cases in ``tests/funding/test_eligibility_agreement.py`` runs every case thro
 
 What the rules read (the semantics every caller relies on):
 
-- a protocol is declared on ``d`` iff a declaration was deposited on or before ``d``;
+- a protocol is declared on ``d`` iff a declaration is in force on or before ``d`` (``Declaration.in_force_on``: the
+  portal deposit, or the DS deposit the ARS confirmed);
 - a suspension covers [starts_on, lifted_on): the day of lifting is excluded;
 - a protocol whose implementation the ARS ended covers up to ``Protocol.ended_on`` included (:data:`ENDED_ON`);
 - a membership covers [joined_on, left_on): the day of departure is excluded; only accepted memberships count;
@@ -113,7 +114,7 @@ ENDED_ON = "pe.ended_on"
 # The aggregates the rules compare with, joined to the interventions ``i``.
 INPUTS_SQL = f"""
 LEFT JOIN (
-  SELECT protocol_id, MIN(deposited_on) AS first_on FROM {{declaration}} GROUP BY protocol_id
+  SELECT protocol_id, MIN(in_force_on) AS first_on FROM {{declaration}} GROUP BY protocol_id
 ) d ON d.protocol_id = i.protocol_id
 LEFT JOIN (
   SELECT protocol_id, COUNT(*) AS n, MIN(starts_on) AS starts_on, MAX(lifted_on) AS lifted_on

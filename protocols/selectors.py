@@ -24,8 +24,8 @@ def suspension_on(protocol: Protocol | int, day: datetime.date) -> Suspension | 
 
 
 def declaration_in_force_on(protocol: Protocol | int, day: datetime.date) -> Declaration | None:
-    """The latest version deposited on or before ``day`` (the team the ARS knew that day)."""
-    return Declaration.objects.filter(protocol=protocol, deposited_on__lte=day).order_by("-version").first()
+    """The latest version in force on or before ``day`` (the team the ARS knew that day)."""
+    return Declaration.objects.filter(protocol=protocol).on_or_before(day).order_by("-version").first()
 
 
 # --- Comparing two versions of a declaration ----------------------------------------------------------------------

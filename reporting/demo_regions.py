@@ -253,6 +253,7 @@ def _seed_structure(region, data: dict, index: int, agent, campaign, wave) -> No
             version=1,
             reason=Declaration.Reason.FIRST,
             deposited_on=declared_on,
+            in_force_on=declared_on,
             deposited_by=coordinator,
             catalogue_version=national.current_version() if national else None,
         )

@@ -284,6 +284,11 @@ IMPORT_MAX_PART_BYTES = env_int("IMPORT_MAX_PART_BYTES", 64 * 1024 * 1024, minim
 IMPORT_MAX_CSV_LINE = env_int("IMPORT_MAX_CSV_LINE", 65_536, minimum=1024)
 IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
 
+# démarches-simplifiées GraphQL API v2 (protocols/ds/client.py). Each region's token and démarche are set by its
+# regional admin in the portal; these only say where DS answers and how long the portal waits for it.
+DS_API_URL = env_str("DS_API_URL", "https://www.demarches-simplifiees.fr/api/v2/graphql")
+DS_API_TIMEOUT = env_int("DS_API_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+
 # Biannual reports (reporting): due this many days after they open (1 January, 1 July); coordinators are reminded
 # once when the due date is this many days away or less.
 REPORT_DUE_DAYS = env_int("REPORT_DUE_DAYS", 30)

@@ -38,3 +38,6 @@ DEBUG = False
 # Static files come straight from the finders (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# No test reaches démarches-simplifiées: a test that reads DS points DS_API_URL at its local server
+# (tests/protocols/ds/fake_ds.py); elsewhere the discard port refuses at once.
+DS_API_URL = "http://127.0.0.1:9/api/v2/graphql"

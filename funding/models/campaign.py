@@ -166,6 +166,11 @@ class Wave(models.Model):
     def is_open_at(self, moment) -> bool:
         return self.opens_at <= moment < self.deadline
 
+    def deposit_closed(self, moment=None) -> bool:
+        """Past the deadline at ``moment`` (now by default): at the deadline is too late, one second before is in
+        time. The one rule of ``dossier_submit`` and of the pages (templates call it without argument)."""
+        return (moment or timezone.now()) >= self.deadline
+
 
 class Criterion(models.Model):
     """A criterion (no parent) or sub-criterion of a campaign's scoring grid. Sub-criteria are scored on

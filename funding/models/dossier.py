@@ -249,5 +249,9 @@ class Dossier(models.Model):
         return self.state != DossierState.DRAFT
 
     @property
+    def is_draft(self) -> bool:
+        return self.state == DossierState.DRAFT
+
+    @property
     def priority_zones(self) -> list[str]:
         return [label for flag, label in ((self.in_zip, "ZIP"), (self.in_zac, "ZAC"), (self.in_qpv, "QPV")) if flag]

@@ -215,7 +215,7 @@ def dossier_submit(*, dossier: Dossier, by, sworn_statement: bool, now=None, sen
     now = now or timezone.now()
     if now < wave.opens_at:
         raise ApplicationError(f"Le dépôt ouvre le {paris_text(wave.opens_at)} (heure de Paris).", code="not_open_yet")
-    if now >= wave.deadline:
+    if wave.deposit_closed(now):
         raise ApplicationError(
             f"La date limite de dépôt était le {paris_text(wave.deadline)} (heure de Paris) : le dossier ne peut plus "
             "être déposé.",

@@ -1,10 +1,8 @@
 """Small helpers shared by the committee and grants views: scoped fetches and service-error display."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 
 from funding.models import Campaign, CommitteeMeeting, Criterion, Dossier, Review, Wave
-from portal.errors import ApplicationError
 from portal.roles import Role
 
 ADMIN = [Role.REGION_ADMIN]
@@ -49,19 +47,3 @@ def get_review_for_admin(user, review_id) -> Review:
         ),
         pk=review_id,
     )
-
-
-def add_service_error(form, error) -> None:
-    """Show an ApplicationError or a ValidationError of a service on the form (field errors where they belong)."""
-    if isinstance(error, ApplicationError):
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message)
-        return
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-        return
-    form.add_error(None, error.messages)
-
-
-SERVICE_ERRORS = (ApplicationError, ValidationError)

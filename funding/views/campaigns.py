@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from funding.forms.campaigns import CampaignForm, PublishForm, WaveForm
 from funding.models import Campaign, Criterion, DossierState, Wave
 from funding.services import campaigns as services
-from funding.views.common import add_form_error, optional_url
+from funding.views.common import optional_url
 from portal.decorators import role_required
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error
 from portal.models import Region
 from portal.roles import Role
 

@@ -11,14 +11,9 @@ from funding.services import grid as grid_services
 from funding.services import reviews as review_services
 from funding.services.ranking import COMMITTEE_STATES
 from funding.services.reviews import REVIEWABLE_STATES
-from funding.views._helpers import (
-    ADMIN,
-    SERVICE_ERRORS,
-    add_service_error,
-    get_campaign_for_admin,
-    get_criterion_for_admin,
-)
+from funding.views._helpers import ADMIN, get_campaign_for_admin, get_criterion_for_admin
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import Role
 
 
@@ -87,7 +82,7 @@ def committee_grid(request, campaign_id):
         try:
             criterion = grid_services.criterion_create(campaign=campaign, by=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, f"Le critère {criterion.code} est ajouté à la grille.")
             return redirect("funding:committee_grid", campaign_id=campaign.pk)
@@ -105,7 +100,7 @@ def committee_grid_weights(request, campaign_id):
         try:
             grid_services.grid_weights_update(campaign=campaign, by=request.user, weights=form.weights())
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, "La pondération retenue par l'ARS est enregistrée.")
             return redirect("funding:committee_grid", campaign_id=campaign.pk)
@@ -138,7 +133,7 @@ def committee_criterion_edit(request, criterion_id):
         try:
             grid_services.criterion_update(criterion=criterion, by=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, f"Le critère {criterion.code} est modifié.")
             return redirect("funding:committee_grid", campaign_id=criterion.campaign_id)
@@ -172,7 +167,7 @@ def committee_settings(request, campaign_id):
         try:
             grid_services.committee_settings_update(campaign=campaign, by=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, "Les règles de la commission sont enregistrées.")
             return redirect("funding:committee_grid", campaign_id=campaign.pk)

@@ -13,8 +13,6 @@ from funding.services import reviews as review_services
 from funding.services.grid import scored_criteria
 from funding.services.ranking import committee_rows, committee_waves, ranked_dossiers, wave_quota
 from funding.views._helpers import (
-    SERVICE_ERRORS,
-    add_service_error,
     get_campaign_for_admin,
     get_dossier_for_admin,
     get_meeting_for_admin,
@@ -22,6 +20,7 @@ from funding.views._helpers import (
     get_wave_for_admin,
 )
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import Role
 from portal.uploads import serve_private_file
 
@@ -91,7 +90,7 @@ def committee_meeting(request, wave_id):
         try:
             committee_services.meeting_save(wave=wave, by=request.user, meeting=meeting, **form.cleaned_data)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, "La séance de la commission est enregistrée.")
             return redirect(_page_url(wave))
@@ -152,7 +151,7 @@ def committee_decision(request, dossier_id):
                     dossier=dossier, by=request.user, meeting=meeting, **form.cleaned_data
                 )
             except SERVICE_ERRORS as error:
-                add_service_error(form, error)
+                add_form_error(form, error)
             else:
                 messages.success(
                     request,
@@ -210,7 +209,7 @@ def committee_review_reopen(request, review_id):
         try:
             review_services.review_reopen(review=review, by=request.user, reason=form.cleaned_data["reason"])
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, f"L'évaluation de {review.assignment.reviewer} est rouverte.")
             return redirect("funding:committee_review_detail", review_id=review.pk)

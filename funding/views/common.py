@@ -1,10 +1,8 @@
 """Small helpers shared by the funding views."""
 
-from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 
 from funding.models import Dossier
-from portal.errors import ApplicationError
 
 
 def optional_url(name: str, **kwargs) -> str:
@@ -13,24 +11,6 @@ def optional_url(name: str, **kwargs) -> str:
         return reverse(name, kwargs=kwargs)
     except NoReverseMatch:
         return ""
-
-
-def error_text(error: Exception) -> str:
-    if isinstance(error, ApplicationError):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
-
-
-def add_form_error(form, error: Exception) -> None:
-    """Show a service's refusal on the form: on its field when the form has it, above the form otherwise."""
-    field = getattr(error, "field", None)
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-        return
-    form.add_error(field if field in form.fields else None, error_text(error))
 
 
 def dossier_queryset(user, roles):

@@ -25,11 +25,11 @@ from funding.services.completeness import active_team, dossier_completeness
 from funding.services.documents import dossier_receipt_issue
 from funding.services.instruction import complement_provide
 from funding.services.snapshots import section_content
-from funding.views.common import add_form_error, dossier_queryset, error_text, optional_url
+from funding.views.common import dossier_queryset, optional_url
 from funding.views.threads import message_threads
 from funding.workflows import WITHDRAWABLE
 from portal.decorators import role_required
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error, error_text
 from portal.models import Structure
 from portal.roles import AGENCY_ROLES, Role
 from portal.uploads import serve_private_file
@@ -285,7 +285,7 @@ def dossier_submit(request, dossier_id):
             return redirect("funding:dossier_detail", dossier_id=dossier.pk)
         dossier.refresh_from_db()
     context = _detail_context(request, dossier)
-    context.update(form=form, completeness=dossier_completeness(dossier), now=timezone.now())
+    context.update(form=form, completeness=dossier_completeness(dossier))
     return render(request, "funding/dossiers/submit.html", context, status=400 if form.errors else 200)
 
 

@@ -10,9 +10,10 @@ from funding.forms.committee import ReasonForm
 from funding.forms.grants import GrantOpenForm
 from funding.models import Decision, DossierState, Grant, GrantState
 from funding.services import grants as grant_services
-from funding.views._helpers import SERVICE_ERRORS, add_service_error, get_dossier_for_admin
+from funding.views._helpers import get_dossier_for_admin
 from portal.access import get_scope
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import AGENCY_ROLES, Role
 from portal.uploads import serve_private_file
 
@@ -72,7 +73,7 @@ def grant_close(request, grant_id):
         try:
             grant_services.grant_close(grant=grant, by=request.user, reason=form.cleaned_data["reason"])
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, f"La subvention {grant.reference} est close.")
             return redirect("funding:grant_detail", grant_id=grant.pk)
@@ -103,7 +104,7 @@ def grant_open(request, dossier_id):
         try:
             grant = grant_services.grant_open(dossier=dossier, by=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, f"La subvention {grant.reference} est ouverte.")
             return redirect("funding:grant_detail", grant_id=grant.pk)

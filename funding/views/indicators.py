@@ -11,9 +11,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from funding.forms.indicators import CampaignIndicatorForm, IndicatorValuesForm
 from funding.models import CampaignIndicator, Grant
 from funding.services import indicators as services
-from funding.views._helpers import SERVICE_ERRORS, add_service_error, get_campaign_for_admin
+from funding.views._helpers import get_campaign_for_admin
 from portal.access import get_scope
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import MONEY_AGENCY_ROLES, Role
 
 ADMIN = [Role.REGION_ADMIN]
@@ -46,7 +47,7 @@ def campaign_indicators(request, campaign_id):
         try:
             indicator = services.campaign_indicator_create(campaign=campaign, by=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, f"L'indicateur « {indicator.name} » est ajouté à la campagne.")
             return redirect("funding:campaign_indicators", campaign_id=campaign.pk)
@@ -62,7 +63,7 @@ def campaign_indicator_edit(request, indicator_id):
         try:
             services.campaign_indicator_update(indicator=indicator, by=request.user, **form.cleaned_data)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, "L'indicateur est enregistré.")
             return redirect("funding:campaign_indicators", campaign_id=indicator.campaign_id)
@@ -128,7 +129,7 @@ def grant_indicators(request, grant_id):
                 grant=grant, by=request.user, year=year, values=form.values(), today=today
             )
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, "Les valeurs sont enregistrées." if written else "Aucune valeur n'a changé.")
             return redirect(f"{request.path}?annee={year}")

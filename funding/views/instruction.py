@@ -29,14 +29,14 @@ from funding.services import instruction as services
 from funding.services.completeness import active_team, dossier_completeness
 from funding.services.documents import render_dossier_pdf
 from funding.services.snapshots import section_content
-from funding.views.common import add_form_error, dossier_queryset
+from funding.views.common import dossier_queryset
 from funding.views.history import field_changes
 from funding.views.threads import message_threads
 from funding.workflows import allowed_targets
 from portal.access import get_scope
 from portal.decorators import role_required
 from portal.downloads import attach
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error
 from portal.exports import csv_response, xlsx_bytes
 from portal.models import Structure
 from portal.roles import Role

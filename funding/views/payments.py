@@ -3,7 +3,6 @@
 import tempfile
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import HttpResponse, StreamingHttpResponse
@@ -18,7 +17,7 @@ from funding.services.payments import payment_record
 from funding.views.statements import get_statement_for_user
 from portal.decorators import role_required
 from portal.downloads import attach, file_response
-from portal.errors import ApplicationError
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import Role
 
 PAYMENT_READERS = (Role.FINANCE_OFFICER, Role.REGION_ADMIN, Role.INSTRUCTOR, Role.COORDINATOR)
@@ -90,14 +89,8 @@ def payment_create(request, statement_id):
     if request.method == "POST" and form.is_valid():
         try:
             payment = payment_record(statement=statement, by=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            form.add_error(error.field, error.message)
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"Paiement {payment.reference} enregistré.")
             return redirect("funding:statement_detail", statement_id=statement.pk)

@@ -10,8 +10,8 @@ from funding.forms.committee import ConflictForm, ReviewForm
 from funding.models import Criterion, Dossier, ReviewAssignment
 from funding.services import reviews as review_services
 from funding.services.grid import scored_criteria
-from funding.views._helpers import SERVICE_ERRORS, add_service_error
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import Role
 from protocols.models import TeamMembership
 from protocols.models.team import TeamRole
@@ -122,7 +122,7 @@ def review_edit(request, assignment_id):
             else:
                 review_services.review_save_draft(**arguments)
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             if request.htmx:
                 return render(
@@ -153,7 +153,7 @@ def review_declare(request, assignment_id):
                 details=form.cleaned_data["conflict_details"],
             )
         except SERVICE_ERRORS as error:
-            add_service_error(form, error)
+            add_form_error(form, error)
         else:
             if review.conflict_of_interest:
                 messages.info(request, "Votre lien d'intérêts est enregistré : vous ne notez pas ce dossier.")

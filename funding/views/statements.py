@@ -22,7 +22,7 @@ from funding.services.statement_runs import computation_run_start, run_progress
 from portal.access import get_scope
 from portal.decorators import role_required
 from portal.downloads import attach, file_response
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error
 from portal.jobs import JobStatus
 from portal.models import Region
 from portal.roles import AGENCY_ROLES, Role
@@ -95,7 +95,7 @@ def statement_compute(request):
                 region=form.cleaned_data["region"], period=form.cleaned_data["period"], by=request.user
             )
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            add_form_error(form, error)
         else:
             return redirect("funding:computation_run_detail", computation_run_id=run.pk)
     return render(request, "funding/statements/home.html", _home_context(request, form), status=400)

@@ -14,10 +14,9 @@ from funding.forms.tableaux import SWORN_STATEMENT, TableauConfirmForm, TableauO
 from funding.models import Tableau, TableauSignatory, TableauState
 from funding.periods import InvalidPeriod, Period
 from funding.services import tableaux as services
-from funding.views.common import add_form_error
 from portal.decorators import role_required
 from portal.downloads import file_response
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error
 from portal.models import Structure
 from portal.roles import Role
 

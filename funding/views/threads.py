@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 from funding.forms.dossiers import MessageForm
 from funding.models import DossierMessage
 from funding.services.messages import dossier_message_post, message_side
-from funding.views.common import add_form_error, dossier_queryset
+from funding.views.common import dossier_queryset
 from portal.decorators import role_required
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error
 from portal.roles import AGENCY_ROLES, Role
 from portal.uploads import serve_private_file
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal import services
 from portal.access import get_scope
 from portal.decorators import role_required
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error
 from portal.forms import StructureAgreementsForm, StructureCpamForm, StructureForm, StructureInvitationForm
 from portal.models import Invitation, Region, Structure, StructureKind, StructureMembership
 from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
@@ -121,7 +121,7 @@ def structure_agreements(request, structure_id):
         try:
             services.structure_agreements_update(structure=structure, by=request.user, **form.cleaned_data)
         except (ApplicationError, ValidationError) as error:
-            add_error(form, error)
+            add_form_error(form, error)
         else:
             messages.success(request, "L'ACI et le projet de santé de la structure sont enregistrés.")
             return redirect("portal:structure_detail", structure_id=structure.pk)
@@ -141,16 +141,6 @@ def structure_health_project(request, structure_id):
     if not structure.health_project:
         raise Http404("Aucun projet de santé déposé.")
     return serve_private_file(structure.health_project, f"projet-de-sante-{structure.finess or structure.pk}.pdf")
-
-
-def add_error(form, error) -> None:
-    if isinstance(error, ApplicationError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    elif hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @role_required(Role.COORDINATOR, Role.REGION_ADMIN, Role.SUPERADMIN)

@@ -1,7 +1,7 @@
 """Demo protocols: the MSP des Oliviers' LOC-PACA-HTA (three versions, a suspension in October 2025), the CPTS du
-Pays d'Aix's adhesion to the national pollakiuria protocol and its draft local LOC-AIX-DIABETE (behind its AMI
-dossier: the AMI funds local protocols only), the CVL MSP's LOC-CVL-BPCO, and the Belle de Mai CDS's
-draft LOC-PACA-VACCIN. Everything goes through the services, with the business dates of the story.
+Pays d'Aix's adhesion to the national pollakiuria protocol (declared on démarches-simplifiées) and its draft local
+LOC-AIX-DIABETE (behind its AMI dossier: the AMI funds local protocols only), the CVL MSP's LOC-CVL-BPCO, and the
+Belle de Mai CDS's draft LOC-PACA-VACCIN. Everything goes through the services, with the business dates of the story.
 
 Idempotent: a protocol found by (structure FINESS, code) is left untouched, so a second run writes nothing.
 """
@@ -15,8 +15,15 @@ from portal.models import Professional, Structure, User
 from protocols import national_catalogue
 from protocols.checklist import CHECKLIST_CODES
 from protocols.demo import keys
-from protocols.models import DocumentKind, MemberDocument, NationalProtocol, Protocol, TeamMembership
-from protocols.services import declarations, protocols, teams, vigilance
+from protocols.models import (
+    DeclarationChannel,
+    DocumentKind,
+    MemberDocument,
+    NationalProtocol,
+    Protocol,
+    TeamMembership,
+)
+from protocols.services import declarations, ds, protocols, teams, vigilance
 
 D = datetime.date
 
@@ -314,8 +321,30 @@ def _seed_pollakiuria(structure: Structure, users: dict) -> Protocol:
     _train(delegate, hours=4, organisation="CPTS du Pays d'Aix (médecins délégants)", completed_on=D(2025, 1, 10))
     teams.team_invitation_accept(membership=delegant, by=users["medecin.cpts@demo.fr"], on=D(2025, 1, 15))
     teams.team_invitation_accept(membership=delegate, by=users["ide.cpts@demo.fr"], on=D(2025, 1, 15))
-    declarations.declaration_deposit(protocol=protocol, by=coordinator, on=D(2025, 1, 15))
+    _declare_on_ds(protocol, users, dossier=keys.POLLAKIURIE_DS_DOSSIER, deposited_on=D(2025, 1, 15))
     return protocol
+
+
+def _declare_on_ds(protocol: Protocol, users: dict, *, dossier: int, deposited_on) -> None:
+    """PACA received declarations on démarches-simplifiées until it opened the portal's: this adhesion was filed there
+    on ``deposited_on``, recorded on the portal two days later with its DS number and confirmed by the instructor, so
+    it is in force from the DS date. PACA then declares on the portal again (the other PACA protocols), and the
+    version keeps its channel."""
+    region = protocol.structure.region
+    admin, instructor = users["admin.paca@demo.fr"], users["instructeur.paca@demo.fr"]
+    coordinator = users["coordinateur.cpts@demo.fr"]
+    ds.declaration_settings_update(region=region, by=admin, channel=DeclarationChannel.DS, demarche_number=None)
+    declaration = declarations.declaration_deposit(
+        protocol=protocol,
+        by=coordinator,
+        on=deposited_on + datetime.timedelta(days=2),
+        ds_dossier_number=dossier,
+        ds_deposited_on=deposited_on,
+    )
+    ds.declaration_ds_confirm(
+        declaration=declaration, by=instructor, dossier_number=dossier, deposited_on=deposited_on
+    )
+    ds.declaration_settings_update(region=region, by=admin, channel=DeclarationChannel.PORTAL, demarche_number=None)
 
 
 def _seed_diabetes_draft(structure: Structure, users: dict) -> Protocol:

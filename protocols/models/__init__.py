@@ -1,5 +1,6 @@
 from protocols.models.catalogue import VERSIONED_FIELDS, ForfaitUnit, NationalProtocol, NationalProtocolVersion
 from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
+from protocols.models.ds import DeclarationChannel, DsCheck, RegionDeclarationSettings
 from protocols.models.ending import EndGround, ProtocolEnding, can_end
 from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
 from protocols.models.protocol import (
@@ -24,6 +25,8 @@ __all__ = [
     "AdverseEvent",
     "ChecklistAnswer",
     "Declaration",
+    "DeclarationChannel",
+    "DsCheck",
     "DocumentKind",
     "DocumentStatus",
     "EndGround",
@@ -43,6 +46,7 @@ __all__ = [
     "ProtocolKind",
     "ProtocolStatus",
     "ProtocolTheme",
+    "RegionDeclarationSettings",
     "Suspension",
     "TeamMembership",
     "TeamRole",

@@ -1,15 +1,20 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from portal.uploads import private_upload_to
+from protocols.models.ds import DeclarationChannel
 from protocols.models.protocol import ProtocolChildQuerySet
 
 
 class DeclarationQuerySet(ProtocolChildQuerySet):
     def on_or_before(self, day):
-        return self.filter(deposited_on__lte=day)
+        """Versions in force on ``day`` (a DS version counts once the ARS confirmed its DS deposit date)."""
+        return self.filter(in_force_on__lte=day)
+
+    def awaiting_ds_confirmation(self):
+        return self.filter(channel=DeclarationChannel.DS, ds_confirmed_at__isnull=True)
 
 
 class Declaration(models.Model):
@@ -17,6 +22,10 @@ class Declaration(models.Model):
 
     The protocol is in force from the first deposit; every join or leave afterwards makes a new version. The team
     and the documents are frozen as they were, with the SHA-256 of each document.
+
+    ``in_force_on`` is the one date the rules read (``protocols.eligibility_rules``): on the portal channel, the
+    portal's deposit date; on the démarches-simplifiées channel, the DS deposit date once the ARS confirmed it (empty
+    until then). ``deposited_on`` stays the day the version was recorded on the portal.
     """
 
     class Reason(models.TextChoices):
@@ -46,6 +55,17 @@ class Declaration(models.Model):
     documents_snapshot = models.JSONField("pièces déclarées", default=list)
     receipt = models.FileField("récépissé", upload_to=private_upload_to("recepisses"), blank=True)
     receipt_sha256 = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(
+        "canal", max_length=10, choices=DeclarationChannel.choices, default=DeclarationChannel.PORTAL
+    )
+    in_force_on = models.DateField("en vigueur à compter du", null=True, blank=True)
+    ds_dossier_number = models.PositiveIntegerField("numéro du dossier DS", null=True, blank=True)
+    ds_deposited_on = models.DateField("déposé sur démarches-simplifiées le", null=True, blank=True)
+    ds_entered_by = models.ForeignKey("portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ds_confirmed_at = models.DateTimeField("confirmé par l'ARS le", null=True, blank=True)
+    ds_confirmed_by = models.ForeignKey(
+        "portal.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = DeclarationQuerySet.as_manager()
 
@@ -55,8 +75,51 @@ class Declaration(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["protocol", "version"], name="declaration_version_unique"),
             models.CheckConstraint(condition=Q(version__gte=1), name="declaration_version_positive"),
+            # A DS number names one deposit on DS: two versions cannot claim the same dossier.
+            models.UniqueConstraint(
+                fields=["ds_dossier_number"],
+                condition=Q(ds_dossier_number__isnull=False),
+                name="declaration_ds_dossier_unique",
+                violation_error_message="Ce numéro de dossier démarches-simplifiées est déjà rattaché à une "
+                "autre déclaration.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ds_dossier_number__isnull=True, ds_deposited_on__isnull=True)
+                | Q(ds_dossier_number__isnull=False, ds_deposited_on__isnull=False),
+                name="declaration_ds_number_with_date",
+                violation_error_message="Le numéro du dossier DS et sa date de dépôt vont ensemble.",
+            ),
+            # The date in force follows the channel: the portal's deposit, or the confirmed DS deposit (else none).
+            models.CheckConstraint(
+                condition=Q(
+                    # IS NOT NULL: a CHECK lets NULL through, and "= deposited_on" alone is NULL on NULL.
+                    channel=DeclarationChannel.PORTAL,
+                    in_force_on__isnull=False,
+                    in_force_on=F("deposited_on"),
+                    ds_dossier_number__isnull=True,
+                    ds_confirmed_at__isnull=True,
+                    ds_confirmed_by__isnull=True,
+                )
+                | Q(
+                    channel=DeclarationChannel.DS,
+                    in_force_on__isnull=True,
+                    ds_confirmed_at__isnull=True,
+                    ds_confirmed_by__isnull=True,
+                )
+                | Q(
+                    channel=DeclarationChannel.DS,
+                    in_force_on__isnull=False,
+                    in_force_on=F("ds_deposited_on"),
+                    ds_dossier_number__isnull=False,
+                    ds_confirmed_at__isnull=False,
+                    ds_confirmed_by__isnull=False,
+                ),
+                name="declaration_in_force_by_channel",
+                violation_error_message="La date d'entrée en vigueur ne correspond pas au canal de la déclaration.",
+            ),
         ]
-        indexes = [models.Index(fields=["protocol", "deposited_on"], name="declaration_on_date_idx")]
+        # The eligibility rules' MIN(in_force_on) per protocol and "the version in force on a day".
+        indexes = [models.Index(fields=["protocol", "in_force_on"], name="declaration_in_force_idx")]
 
     def __str__(self):
         return f"{self.protocol.code} v{self.version} du {self.deposited_on:%d/%m/%Y}"
@@ -65,6 +128,18 @@ class Declaration(models.Model):
     def number(self) -> str:
         """The number printed on the receipt: unique across regions (region, protocol id, version)."""
         return f"{self.protocol.structure.region.code}-{self.protocol_id:06d}-v{self.version}"
+
+    @property
+    def is_ds(self) -> bool:
+        return self.channel == DeclarationChannel.DS
+
+    @property
+    def awaits_ds_number(self) -> bool:
+        return self.is_ds and self.ds_dossier_number is None
+
+    @property
+    def awaits_ds_confirmation(self) -> bool:
+        return self.is_ds and self.ds_dossier_number is not None and self.ds_confirmed_at is None
 
     @property
     def missing_documents(self) -> list[dict]:

@@ -4,8 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from portal.access import ScopedQuerySet
-from portal.roles import MONEY_AGENCY_ROLES
+from portal.access import ScopedQuerySet, get_scope
+from portal.roles import MONEY_AGENCY_ROLES, Role
 from protocols.checklist import CHECKLIST_ITEMS
 from protocols.models.catalogue import profession_labels
 
@@ -226,6 +226,21 @@ class Protocol(models.Model):
     def is_draft(self) -> bool:
         return self.status == ProtocolStatus.DRAFT
 
+    def suspend_refusal(self, user) -> str:
+        """Why ``user`` may not suspend this protocol now, "" when they may: an instructor of its region, a protocol
+        in force, no suspension still open (a future-dated one counts). The one rule of the « Suspendre » button
+        and of ``protocol_suspend``."""
+        if self.structure.region_id not in get_scope(user).region_ids([Role.INSTRUCTOR]):
+            return "Seul un instructeur de l'ARS de la structure peut faire cette action."
+        if self.status != ProtocolStatus.DECLARED:
+            return "Seul un protocole déclaré (en vigueur) peut être suspendu."
+        if self.suspensions.filter(lifted_on__isnull=True).exists():
+            return "Ce protocole est déjà suspendu : levez d'abord la suspension en cours."
+        return ""
+
+    def can_be_suspended_by(self, user) -> bool:
+        return not self.suspend_refusal(user)
+
     @property
     def is_ended(self) -> bool:
         return self.status == ProtocolStatus.ENDED
@@ -292,6 +307,8 @@ class ProtocolEvent(models.Model):
         LEFT = "left", "Départ de l'équipe"
         TRAINING = "training", "Formation enregistrée"
         DECLARED = "declared", "Déclaration déposée à l'ARS"
+        DS_ENTERED = "ds_entered", "Dossier démarches-simplifiées renseigné"
+        DS_CONFIRMED = "ds_confirmed", "Dépôt sur démarches-simplifiées confirmé par l'ARS"
         DOCUMENT_VALIDATED = "doc_ok", "Pièce validée par l'ARS"
         DOCUMENT_REFUSED = "doc_refused", "Pièce refusée par l'ARS"
         ADVERSE_EVENT = "adverse", "Événement indésirable signalé"

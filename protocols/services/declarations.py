@@ -19,6 +19,7 @@ from protocols.checklist import CHECKLIST_ITEMS
 from protocols.models import (
     ChecklistAnswer,
     Declaration,
+    DeclarationChannel,
     DocumentKind,
     DocumentStatus,
     Protocol,
@@ -36,6 +37,7 @@ from protocols.services.common import (
     require_coordinator,
     today,
 )
+from protocols.services.ds import channel_of, queue_ds_check, validate_ds_fields
 
 KIND_ORDER = {kind: position for position, kind in enumerate(DocumentKind.values)}
 
@@ -282,8 +284,22 @@ def _adhere_to_current_version(protocol: Protocol):
     return version
 
 
-def record_version(*, protocol: Protocol, by, on: datetime.date, reason: str, detail: str = "") -> Declaration:
-    """Write the next numbered version of the declaration (the caller holds the protocol's row lock)."""
+def record_version(
+    *,
+    protocol: Protocol,
+    by,
+    on: datetime.date,
+    reason: str,
+    detail: str = "",
+    ds_dossier_number: int | None = None,
+    ds_deposited_on: datetime.date | None = None,
+) -> Declaration:
+    """Write the next numbered version of the declaration (the caller holds the protocol's row lock).
+
+    The region's channel at that moment is the version's: on the portal it is in force from ``on``; on
+    démarches-simplifiées it is in force once the ARS confirms its DS deposit (the coordinator records the DS number
+    now or later: a join or leave makes a version before its DS dossier exists)."""
+    channel = channel_of(protocol.structure.region_id)
     last = protocol.declarations.aggregate(version=Max("version"), deposited_on=Max("deposited_on"))
     if last["deposited_on"] and on < last["deposited_on"]:
         raise ApplicationError(
@@ -304,6 +320,11 @@ def record_version(*, protocol: Protocol, by, on: datetime.date, reason: str, de
         reason=reason,
         deposited_on=on,
         deposited_by=by,
+        channel=channel,
+        in_force_on=on if channel == DeclarationChannel.PORTAL else None,
+        ds_dossier_number=ds_dossier_number if channel == DeclarationChannel.DS else None,
+        ds_deposited_on=ds_deposited_on if channel == DeclarationChannel.DS else None,
+        ds_entered_by=by if channel == DeclarationChannel.DS and ds_dossier_number else None,
         protocol_snapshot=_snapshot_protocol(protocol),
         team_snapshot=_snapshot_team(members),
         documents_snapshot=_snapshot_documents(members),
@@ -320,21 +341,43 @@ def record_version(*, protocol: Protocol, by, on: datetime.date, reason: str, de
     from protocols.tasks.protocols import declaration_receipt_task
 
     declaration_receipt_task.delay_on_commit(declaration.pk)
+    if declaration.ds_dossier_number:
+        queue_ds_check(declaration)
     return declaration
 
 
 @transaction.atomic
-def declaration_deposit(*, protocol: Protocol, by, on: datetime.date | None = None) -> Declaration:
-    """The coordinator deposits the protocol and its team: v1 puts it in force, later ones update it."""
+def declaration_deposit(
+    *,
+    protocol: Protocol,
+    by,
+    on: datetime.date | None = None,
+    ds_dossier_number: int | None = None,
+    ds_deposited_on: datetime.date | None = None,
+) -> Declaration:
+    """The coordinator deposits the protocol and its team: v1 puts it in force, later ones update it.
+
+    In a region declaring on démarches-simplifiées, the deposit records the version with its DS dossier number and
+    DS deposit date; the protocol is in force only once the ARS confirms them (``protocols.services.ds``)."""
     protocol = lock_protocol(protocol)
     require_coordinator(by, protocol)
     on = on or today()
     blocking = [problem.message for problem in declaration_problems(protocol=protocol, on=on) if problem.blocking]
     if blocking:
         raise ApplicationError("La déclaration ne peut pas être déposée : " + " ".join(blocking), code="incomplete")
+    ds = channel_of(protocol.structure.region_id) == DeclarationChannel.DS
+    if ds:
+        validate_ds_fields(declaration=None, dossier_number=ds_dossier_number, deposited_on=ds_deposited_on)
     first = not protocol.declarations.exists()
-    declaration = record_version(protocol=protocol, by=by, on=on, reason="first" if first else "update")
-    if first:
+    declaration = record_version(
+        protocol=protocol,
+        by=by,
+        on=on,
+        reason="first" if first else "update",
+        ds_dossier_number=ds_dossier_number,
+        ds_deposited_on=ds_deposited_on,
+    )
+    if first and not ds:
         protocol.status = ProtocolStatus.DECLARED
         protocol.declared_on = on
         protocol.save(update_fields=["status", "declared_on", "updated_at"])

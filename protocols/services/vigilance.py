@@ -119,16 +119,14 @@ def protocol_suspend(*, protocol: Protocol, by, starts_on: datetime.date, reason
     """The ARS suspends the protocol at the structure from ``starts_on`` (included) until lifted."""
     protocol = lock_protocol(protocol)
     require_instructor(by, protocol)
-    if protocol.status != ProtocolStatus.DECLARED:
-        raise ApplicationError("Seul un protocole déclaré (en vigueur) peut être suspendu.")
+    if refusal := protocol.suspend_refusal(by):  # the rule the « Suspendre » button asks too
+        raise ApplicationError(refusal)
     if starts_on < protocol.declared_on:
         raise ApplicationError(
             f"Le protocole est en vigueur depuis le {protocol.declared_on:%d/%m/%Y} : la suspension ne peut commencer "
             "avant.",
             field="starts_on",
         )
-    if protocol.suspensions.filter(lifted_on__isnull=True).exists():
-        raise ApplicationError("Ce protocole est déjà suspendu : levez d'abord la suspension en cours.")
     if protocol.suspensions.filter(lifted_on__gt=starts_on).exists():
         raise ApplicationError(
             "Cette date tombe dans une suspension précédente : choisissez une date postérieure à sa levée.",

@@ -1,3 +1,3 @@
 """Celery discovers this package; each area keeps its tasks in its own module."""
 
-from protocols.tasks import interventions, protocols  # noqa: F401
+from protocols.tasks import ds, interventions, protocols  # noqa: F401

@@ -2,13 +2,26 @@
 
 from django.urls import path
 
-from protocols.views import declarations, endings, vigilance
+from protocols.views import declarations, ds, endings, vigilance
 
 urlpatterns = [
     path("protocoles/<int:protocol_id>/declarer/", declarations.declaration_new, name="declaration_new"),
     path("protocoles/<int:protocol_id>/declarations/", declarations.declaration_list, name="declaration_list"),
     path("declarations/<int:declaration_id>/", declarations.declaration_detail, name="declaration_detail"),
     path("declarations/<int:declaration_id>/recepisse/", declarations.declaration_receipt, name="declaration_receipt"),
+    path(
+        "declarations/<int:declaration_id>/demarches-simplifiees/",
+        ds.declaration_ds_enter,
+        name="declaration_ds_enter",
+    ),
+    path(
+        "declarations/<int:declaration_id>/demarches-simplifiees/confirmer/",
+        ds.declaration_ds_confirm,
+        name="declaration_ds_confirm",
+    ),
+    path(
+        "ars/<int:region_id>/canal-de-declaration/", ds.region_declaration_channel, name="region_declaration_channel"
+    ),
     path(
         "declarations/<int:declaration_id>/pieces/<int:member_document_id>/",
         declarations.declaration_document_file,

@@ -9,12 +9,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.access import get_scope
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import Role
 from protocols.forms.catalogue import NationalProtocolVersionForm
 from protocols.models import NationalProtocol, NationalProtocolVersion
 from protocols.models.catalogue import can_edit_catalogue
 from protocols.services import catalogue as services
-from protocols.views.common import PAGE_SIZE, ServiceErrors, add_error, render_form
+from protocols.views.common import PAGE_SIZE, render_form
 
 
 def _get_national_protocol_for_user(user, national_protocol_id) -> NationalProtocol:
@@ -76,8 +77,8 @@ def national_protocol_version_create(request, national_protocol_id):
             version = services.national_protocol_version_create(
                 national_protocol=national, by=request.user, **form.service_kwargs()
             )
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(
                 request,

@@ -1,10 +1,8 @@
 """Helpers of the protocols views: scoped fetching (a foreign object is a 404), error display, page context."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 
 from portal.access import get_scope
-from portal.errors import ApplicationError
 from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
 from protocols.models import Protocol, ProtocolStatus, can_end
 from protocols.selectors import suspension_on
@@ -20,18 +18,6 @@ def get_protocol_for_user(user, protocol_id, roles=None) -> Protocol:
         "structure__region", "implementing_structure", "national_protocol"
     )
     return get_object_or_404(queryset, pk=protocol_id)
-
-
-def add_error(form, error) -> None:
-    """Show a service refusal on the form: on its field when the service names one, at the top otherwise."""
-    if isinstance(error, ApplicationError):
-        field = error.field if error.field in form.fields else None
-        form.add_error(field, error.message)
-    elif hasattr(error, "message_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def render_form(request, template: str, context: dict, *, form=None):
@@ -53,9 +39,7 @@ def protocol_page_context(user, protocol: Protocol, section: str) -> dict:
         "is_instructor": is_agent(user, protocol, Role.INSTRUCTOR),
         "is_agent": is_agent(user, protocol, *AGENCY_ROLES) or scope.is_superadmin,
         "current_suspension": suspension_on(protocol, day) if protocol.status == ProtocolStatus.DECLARED else None,
+        "can_suspend": protocol.can_be_suspended_by(user),
         "can_end": can_end(user, protocol),
         "today": day,
     }
-
-
-ServiceErrors = (ApplicationError, ValidationError)

@@ -9,26 +9,28 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
 from portal.downloads import file_response
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.pdf import PdfUnavailable
 from portal.roles import Role
 from portal.uploads import serve_private_file
 from protocols.forms.declarations import DeclarationConfirmForm
-from protocols.models import Declaration, MemberDocument, ProtocolEnding
+from protocols.forms.ds import DsDeclarationConfirmForm
+from protocols.models import Declaration, DeclarationChannel, MemberDocument, ProtocolEnding
 from protocols.selectors import declaration_diff, team_rows
 from protocols.services import declarations as services
-from protocols.views.common import (
-    READERS,
-    ServiceErrors,
-    add_error,
-    get_protocol_for_user,
-    protocol_page_context,
-    render_form,
-)
+from protocols.services import ds as ds_services
+from protocols.views.common import READERS, get_protocol_for_user, protocol_page_context, render_form
+from protocols.views.ds import ds_reading_for_detail
 
 
 def _get_declaration_for_user(user, declaration_id) -> Declaration:
     queryset = Declaration.objects.visible_to(user).select_related(
-        "protocol__structure__region", "protocol__implementing_structure", "deposited_by", "catalogue_version"
+        "protocol__structure__region",
+        "protocol__implementing_structure",
+        "deposited_by",
+        "catalogue_version",
+        "ds_entered_by",
+        "ds_confirmed_by",
     )
     return get_object_or_404(queryset, pk=declaration_id)
 
@@ -38,14 +40,28 @@ def _get_declaration_for_user(user, declaration_id) -> Declaration:
 def declaration_new(request, protocol_id):
     """The declare button: what is missing first, then the deposit."""
     protocol = get_protocol_for_user(request.user, protocol_id, roles=[Role.COORDINATOR])
-    form = DeclarationConfirmForm(request.POST if request.method == "POST" else None)
+    on_ds = ds_services.channel_of(protocol.structure.region_id) == DeclarationChannel.DS
+    form_class = DsDeclarationConfirmForm if on_ds else DeclarationConfirmForm
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            declaration = services.declaration_deposit(protocol=protocol, by=request.user)
-        except ServiceErrors as error:
-            add_error(form, error)
+            declaration = services.declaration_deposit(
+                protocol=protocol,
+                by=request.user,
+                ds_dossier_number=form.cleaned_data.get("ds_dossier_number"),
+                ds_deposited_on=form.cleaned_data.get("ds_deposited_on"),
+            )
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
-            if declaration.version == 1:
+            if declaration.is_ds:
+                messages.success(
+                    request,
+                    f"La version {declaration.version} est enregistrée avec le dossier démarches-simplifiées "
+                    f"n° {declaration.ds_dossier_number} : elle prendra effet au "
+                    f"{declaration.ds_deposited_on:%d/%m/%Y} quand l'ARS aura confirmé ce dépôt.",
+                )
+            elif declaration.version == 1:
                 messages.success(
                     request,
                     "Le protocole est déclaré à l'ARS : il est en vigueur depuis le "
@@ -61,6 +77,7 @@ def declaration_new(request, protocol_id):
         blocking=[problem for problem in problems if problem.blocking],
         warnings=[problem for problem in problems if not problem.blocking],
         first=not protocol.declarations.exists(),
+        on_ds=on_ds,
     )
     return render_form(request, "protocols/declaration_new.html", context, form=form)
 
@@ -101,6 +118,9 @@ def declaration_detail(request, declaration_id):
         diff=declaration_diff(older, declaration),
         versions=versions,
         snapshot=declaration.protocol_snapshot,
+        can_enter_ds=ds_services.can_enter_ds(request.user, declaration),
+        can_confirm_ds=ds_services.can_confirm_ds(request.user, declaration),
+        **ds_reading_for_detail(request.user, declaration),
         team=team_rows(declaration),
         readable_documents=set(
             MemberDocument.objects.visible_to(request.user)

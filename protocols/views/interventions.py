@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.decorators import role_required
-from portal.errors import ApplicationError
+from portal.errors import SERVICE_ERRORS, ApplicationError, add_form_error
 from portal.models import Professional
 from portal.roles import Role
 from protocols import selectors_interventions as selectors
@@ -110,11 +109,8 @@ def intervention_create(request):
             intervention = services.intervention_log(
                 by=request.user, protocol=form.cleaned_data["protocol"], **form.service_arguments()
             )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(None if field == "__all__" else field, errors)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             _announce(request, intervention, "enregistrée")
             if "encore" in request.POST:
@@ -176,11 +172,8 @@ def intervention_edit(request, intervention_id):
             intervention = services.intervention_update(
                 intervention=intervention, by=request.user, **form.service_arguments()
             )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(None if field == "__all__" else field, errors)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             _announce(request, intervention, "corrigée")
             return redirect(back)

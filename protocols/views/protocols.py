@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.decorators import role_required
 from portal.downloads import attach
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.models import Structure
 from portal.pdf import PdfUnavailable
 from portal.roles import Role
@@ -19,15 +20,7 @@ from protocols.models import NationalProtocol, Protocol, ProtocolEvent, Protocol
 from protocols.selectors import changed_since_declaration, with_overview
 from protocols.services import protocols as services
 from protocols.services.common import today
-from protocols.views.common import (
-    PAGE_SIZE,
-    READERS,
-    ServiceErrors,
-    add_error,
-    get_protocol_for_user,
-    protocol_page_context,
-    render_form,
-)
+from protocols.views.common import PAGE_SIZE, READERS, get_protocol_for_user, protocol_page_context, render_form
 
 
 @role_required(Role.COORDINATOR)
@@ -65,8 +58,8 @@ def protocol_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             protocol = services.protocol_create(by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"Le protocole {protocol.code} est créé.")
             if protocol.is_local:
@@ -112,8 +105,8 @@ def protocol_edit(request, protocol_id):
         if form.is_valid():
             try:
                 services.protocol_update(protocol=protocol, by=request.user, **_changed(form))
-            except ServiceErrors as error:
-                add_error(form, error)
+            except SERVICE_ERRORS as error:
+                add_form_error(form, error)
             else:
                 messages.success(request, "Le protocole est enregistré.")
                 return redirect("protocols:protocol_detail", protocol_id=protocol.pk)
@@ -140,7 +133,7 @@ def protocol_autosave(request, protocol_id):
     if changes:
         try:
             services.protocol_update(protocol=Protocol.objects.get(pk=protocol.pk), by=request.user, **changes)
-        except ServiceErrors as exc:
+        except SERVICE_ERRORS as exc:
             error = getattr(exc, "message", None) or " ".join(getattr(exc, "messages", []))
     not_saved = [str(form.fields[name].label) for name in form.errors if name in form.fields]
     return render(
@@ -163,8 +156,8 @@ def protocol_checklist(request, protocol_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.checklist_save(protocol=protocol, by=request.user, answers=form.answers())
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, "La liste de contrôle est enregistrée.")
             return redirect("protocols:protocol_checklist", protocol_id=protocol.pk)

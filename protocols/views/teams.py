@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import PERSONAL_FILE_AGENCY_ROLES, Role
 from portal.uploads import serve_private_file
 from protocols.forms.teams import (
@@ -19,14 +20,7 @@ from protocols.forms.teams import (
 from protocols.models import DocumentStatus, MemberDocument, MembershipStatus, TeamMembership, Training
 from protocols.services import teams as services
 from protocols.services.common import is_agent, is_coordinator, today
-from protocols.views.common import (
-    READERS,
-    ServiceErrors,
-    add_error,
-    get_protocol_for_user,
-    protocol_page_context,
-    render_form,
-)
+from protocols.views.common import READERS, get_protocol_for_user, protocol_page_context, render_form
 
 MEMBER_ROLES = (Role.COORDINATOR, Role.PROFESSIONAL)
 
@@ -90,8 +84,8 @@ def team_invite(request, protocol_id):
     if form.is_valid():
         try:
             membership = services.team_invite(protocol=protocol, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(
                 request,
@@ -122,8 +116,8 @@ def team_membership_respond(request, team_membership_id):
                     request, f"Vous faites désormais partie de l'équipe du protocole {membership.protocol.code}."
                 )
                 return redirect("protocols:member_documents", team_membership_id=membership.pk)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
     documents = membership.documents.order_by("pk")
     return render_form(
         request,
@@ -140,7 +134,7 @@ def team_invitation_withdraw(request, team_membership_id):
     try:
         services.team_invitation_withdraw(membership=membership, by=request.user)
         messages.success(request, f"L'invitation de {membership.professional.user} est retirée.")
-    except ServiceErrors as error:
+    except SERVICE_ERRORS as error:
         messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
     return redirect("protocols:team_page", protocol_id=membership.protocol_id)
 
@@ -153,8 +147,8 @@ def team_member_leave(request, team_membership_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.team_member_leave(membership=membership, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"Le départ de {membership.professional.user} est enregistré.")
             return redirect("protocols:team_page", protocol_id=membership.protocol_id)
@@ -183,8 +177,8 @@ def training_edit(request, team_membership_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.training_save(membership=membership, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, "La formation est enregistrée.")
             return redirect("protocols:member_documents", team_membership_id=membership.pk)
@@ -251,8 +245,8 @@ def member_document_upload(request, member_document_id):
     if form.is_valid():
         try:
             services.member_document_upload(document=document, by=request.user, uploaded=form.cleaned_data["file"])
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"{document.get_kind_display()} : pièce déposée.")
             return redirect("protocols:member_documents", team_membership_id=membership.pk)

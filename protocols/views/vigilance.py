@@ -9,6 +9,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
+from portal.models import Region
 from portal.roles import PERSONAL_FILE_AGENCY_ROLES, Role
 from protocols.forms.declarations import (
     AdverseEventCloseForm,
@@ -20,6 +22,7 @@ from protocols.forms.declarations import (
 from protocols.forms.teams import DocumentReviewForm
 from protocols.models import (
     AdverseEvent,
+    Declaration,
     DocumentStatus,
     IndicatorValue,
     MemberDocument,
@@ -35,14 +38,13 @@ from protocols.views.common import (
     AGENCY_READERS,
     PAGE_SIZE,
     READERS,
-    ServiceErrors,
-    add_error,
     get_protocol_for_user,
     protocol_page_context,
     render_form,
 )
 
 INSTRUCTORS = (Role.INSTRUCTOR,)
+DS_TO_CONFIRM_SHOWN = 50
 
 
 @role_required(*AGENCY_READERS)
@@ -69,10 +71,29 @@ def agency_declarations(request):
         .count(),
         "events": AdverseEvent.objects.visible_to(request.user, roles=AGENCY_READERS).open().count(),
     }
+    # Versions filed on démarches-simplifiées whose deposit the ARS has to confirm (the protocol is not in force yet
+    # when it is the first one, so it is not in the list above).
+    ds_to_confirm = (
+        Declaration.objects.visible_to(request.user, roles=AGENCY_READERS)
+        .awaiting_ds_confirmation()
+        .filter(ds_dossier_number__isnull=False)
+        .select_related("protocol__structure")
+        .order_by("ds_deposited_on", "pk")
+    )
     return render(
         request,
         "protocols/agency/declarations.html",
-        {"page": page, "query": query, "kind": kind, "counts": counts, "tab": "declarations"},
+        {
+            "page": page,
+            "query": query,
+            "kind": kind,
+            "counts": counts,
+            "tab": "declarations",
+            "ds_to_confirm": ds_to_confirm[:DS_TO_CONFIRM_SHOWN],
+            "administered_regions": Region.objects.visible_to(request.user, roles=[Role.REGION_ADMIN]).order_by(
+                "name"
+            ),
+        },
     )
 
 
@@ -115,8 +136,8 @@ def member_document_review(request, member_document_id):
                 validated=form.cleaned_data["decision"] == "validate",
                 reason=form.cleaned_data["reason"],
             )
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(
                 request,
@@ -167,8 +188,8 @@ def protocol_adverse_events(request, protocol_id):
     if request.method == "POST" and form.is_valid():
         try:
             event = services.adverse_event_report(protocol=protocol, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"{event.get_severity_display()} signalé à l'ARS.")
             return redirect("protocols:protocol_adverse_events", protocol_id=protocol.pk)
@@ -201,8 +222,8 @@ def adverse_event_detail(request, adverse_event_id):
         if form.is_valid():
             try:
                 services.adverse_event_close(event=event, by=request.user, comment=form.cleaned_data["ars_comment"])
-            except ServiceErrors as error:
-                add_error(form, error)
+            except SERVICE_ERRORS as error:
+                add_form_error(form, error)
             else:
                 messages.success(request, "Le suivi de l'événement est clos.")
                 return redirect("protocols:adverse_event_detail", adverse_event_id=event.pk)
@@ -218,8 +239,8 @@ def protocol_suspend(request, protocol_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.protocol_suspend(protocol=protocol, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, f"Le protocole {protocol.code} est suspendu à {protocol.structure.name}.")
             return redirect("protocols:declaration_list", protocol_id=protocol.pk)
@@ -240,8 +261,8 @@ def suspension_lift(request, suspension_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.suspension_lift(suspension=suspension, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(request, "La suspension est levée.")
             return redirect("protocols:declaration_list", protocol_id=suspension.protocol_id)
@@ -262,8 +283,8 @@ def protocol_indicators(request, protocol_id):
         if form.is_valid():
             try:
                 services.indicator_value_save(protocol=protocol, by=request.user, **form.cleaned_data)
-            except ServiceErrors as error:
-                add_error(form, error)
+            except SERVICE_ERRORS as error:
+                add_form_error(form, error)
             else:
                 messages.success(request, "La valeur de l'indicateur est enregistrée.")
                 return redirect("protocols:protocol_indicators", protocol_id=protocol.pk)

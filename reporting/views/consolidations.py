@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error
 from portal.models import Region
 from portal.uploads import serve_private_file
 from reporting.forms import ConsolidationForm
@@ -39,7 +39,7 @@ def consolidation_list(request):
                     region=form.cleaned_data["region"], period=form.cleaned_data["period"], by=request.user
                 )
             except ApplicationError as error:
-                form.add_error(None, error.message)
+                add_form_error(form, error)
             else:
                 return redirect("consolidation_detail", consolidation_id=job.pk)
         status = 400

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.access import get_scope
 from portal.decorators import role_required
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error, error_messages
 from portal.roles import Role
 from portal.uploads import serve_private_file
 from reporting.forms import ReportForm, SubmitForm
@@ -70,10 +70,6 @@ def _detail_response(request, report, form=None, submit_form=None, status=200):
     return render(request, "reporting/reports/detail.html", context, status=status)
 
 
-def _errors_of(error) -> list[str]:
-    return [error.message] if isinstance(error, ApplicationError) else list(error.messages)
-
-
 @role_required(*READERS)
 @require_http_methods(["GET", "POST"])
 def report_detail(request, report_id):
@@ -89,7 +85,7 @@ def report_detail(request, report_id):
         try:
             report_save_draft(report=report, by=request.user, **form.sections())
         except (ApplicationError, ValidationError) as error:
-            for message in _errors_of(error):
+            for message in error_messages(error):
                 form.add_error(None, message)
                 if not report.is_editable:  # no form on the page then: the message goes to its alerts
                     messages.error(request, message)
@@ -114,7 +110,7 @@ def report_autosave(request, report_id):
     try:
         report_save_draft(report=report, by=request.user, **sections)
     except (ApplicationError, ValidationError) as exc:
-        error = " ".join(_errors_of(exc))
+        error = " ".join(error_messages(exc))
     not_saved = [str(form.fields[name].label) for name in form.errors if name in form.fields]
     report.refresh_from_db()
     return render(
@@ -139,7 +135,7 @@ def report_submit_view(request, report_id):
         try:
             report_submit(report=report, by=request.user, sworn_statement=True)
         except ApplicationError as error:
-            submit_form.add_error(None, error.message)
+            add_form_error(submit_form, error)
         else:
             messages.success(request, "Le rapport est transmis à l'ARS. Vous serez prévenu de son examen.")
             return redirect("report_detail", report_id=report.pk)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from funding.periods import InvalidPeriod, Period
 from portal.access import get_scope
 from portal.decorators import role_required
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, add_form_error
 from portal.roles import Role
 from reporting.forms import OVERDUE, STATE_FILTERS, AcceptForm, ChangesForm
 from reporting.models import BiannualReport, ReportState
@@ -102,7 +102,7 @@ def report_request_changes_view(request, report_id):
         try:
             report_request_changes(report=report, by=request.user, comment=form.cleaned_data["comment"])
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            add_form_error(form, error)
         else:
             messages.success(request, "La demande de modifications est envoyée au coordinateur.")
             return redirect("report_review", report_id=report.pk)
@@ -118,7 +118,7 @@ def report_accept_view(request, report_id):
         try:
             report_accept(report=report, by=request.user, comment=form.cleaned_data["comment"])
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            add_form_error(form, error)
         else:
             messages.success(request, "Le rapport est accepté.")
             return redirect("report_review", report_id=report.pk)

@@ -56,7 +56,12 @@ def _build():
     )
     Declaration.objects.bulk_create(
         Declaration(
-            protocol=p, version=1, reason="first", deposited_on=datetime.date(2024, 1, 1), deposited_by=coordinator
+            protocol=p,
+            version=1,
+            reason="first",
+            deposited_on=datetime.date(2024, 1, 1),
+            in_force_on=datetime.date(2024, 1, 1),
+            deposited_by=coordinator,
         )
         for p in protocols
     )

@@ -66,6 +66,21 @@ def test_at_or_after_the_deadline_is_refused(dossier, coordinator, moment):
     assert not DossierTransition.objects.exists()
 
 
+@pytest.mark.parametrize(("moment", "closed"), [(paris(2025, 1, 15, 7, 59, 59), False), (paris(2025, 1, 15, 8), True)])
+def test_the_submit_page_tells_the_deadline_the_service_applies(client, dossier, coordinator, moment, closed):
+    """The page's « La date limite est passée » and the service's refusal are the one ``Wave.deposit_closed``."""
+    client.force_login(coordinator)
+    with time_machine.travel(moment, tick=False):
+        page = page_text(client.get(reverse("funding:dossier_submit", kwargs={"dossier_id": dossier.pk})))
+        assert ("La date limite est passée" in page) is closed
+        assert dossier.wave.deposit_closed() is closed
+        if closed:
+            with pytest.raises(ApplicationError, match="date limite"):
+                dossier_submit(dossier=dossier, by=coordinator, sworn_statement=True)
+        else:
+            dossier_submit(dossier=dossier, by=coordinator, sworn_statement=True)
+
+
 @pytest.mark.parametrize(
     ("deadline", "moment", "accepted"),
     [

@@ -119,7 +119,11 @@ def test_rule_3_no_declaration_at_all(world):
 
 def test_rule_3_the_first_deposit_counts_not_the_latest(world):
     world.protocol.declarations.create(
-        version=2, reason="join", deposited_on=D(2025, 9, 1), deposited_by=world.protocol.created_by
+        version=2,
+        reason="join",
+        deposited_on=D(2025, 9, 1),
+        in_force_on=D(2025, 9, 1),
+        deposited_by=world.protocol.created_by,
     )
     assert world.reason_on(D(2025, 4, 15)) == "eligible"
 
@@ -376,7 +380,7 @@ def _break_rules_from(world, first_broken: int):
     if first_broken <= 2:
         today = D(2025, 10, 1)
     if first_broken <= 3:
-        world.protocol.declarations.update(deposited_on=D(2025, 11, 1))
+        world.protocol.declarations.update(deposited_on=D(2025, 11, 1), in_force_on=D(2025, 11, 1))
     if first_broken <= 4:
         SuspensionFactory(protocol=world.protocol, starts_on=D(2025, 10, 1))
     if first_broken <= 5:

@@ -122,6 +122,9 @@ class DeclarationFactory(factory.django.DjangoModelFactory):
     reason = "first"
     deposited_on = datetime.date(2025, 3, 1)
     deposited_by = factory.LazyAttribute(lambda o: o.protocol.created_by)
+    channel = "portal"
+    # On the portal channel (the default) a version is in force from its deposit.
+    in_force_on = factory.LazyAttribute(lambda o: o.deposited_on if o.channel == "portal" else None)
 
 
 class SuspensionFactory(factory.django.DjangoModelFactory):

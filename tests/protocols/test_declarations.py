@@ -119,11 +119,21 @@ def test_versions_are_numbered_and_immutable(msp):
         services.declaration_deposit(protocol=protocol, by=msp.coordinator, on=D(2025, 3, 31))
     with pytest.raises(IntegrityError), transaction.atomic():
         Declaration.objects.create(
-            protocol=protocol, version=2, reason="update", deposited_on=D(2025, 5, 1), deposited_by=msp.coordinator
+            protocol=protocol,
+            version=2,
+            reason="update",
+            deposited_on=D(2025, 5, 1),
+            in_force_on=D(2025, 5, 1),
+            deposited_by=msp.coordinator,
         )
     with pytest.raises(IntegrityError), transaction.atomic():
         Declaration.objects.create(
-            protocol=protocol, version=0, reason="update", deposited_on=D(2025, 5, 1), deposited_by=msp.coordinator
+            protocol=protocol,
+            version=0,
+            reason="update",
+            deposited_on=D(2025, 5, 1),
+            in_force_on=D(2025, 5, 1),
+            deposited_by=msp.coordinator,
         )
 
 

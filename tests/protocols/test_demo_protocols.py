@@ -101,6 +101,19 @@ def test_other_demo_protocols(demo):
     )
     assert "protocole_non_declare" not in _failed(pollakiuria, D(2025, 1, 15), "ide.cpts@demo.fr")
     assert "protocole_non_declare" in _failed(pollakiuria, D(2025, 1, 14), "ide.cpts@demo.fr")
+    # Both channels show in PACA: the adhesion was filed on démarches-simplifiées (in force from the DS date the
+    # instructor confirmed, though recorded on the portal two days later), LOC-PACA-HTA on the portal.
+    ds_version = pollakiuria.declarations.get()
+    assert (ds_version.channel, ds_version.ds_dossier_number, ds_version.in_force_on, ds_version.deposited_on) == (
+        "ds",
+        keys.POLLAKIURIE_DS_DOSSIER,
+        D(2025, 1, 15),
+        D(2025, 1, 17),
+    )
+    assert ds_version.ds_confirmed_by.email == "instructeur.paca@demo.fr"
+    hta = Protocol.objects.get(code=keys.HTA_CODE)
+    assert set(hta.declarations.values_list("channel", flat=True)) == {"portal"}
+    assert pollakiuria.structure.region.declaration_settings.channel == "portal"  # PACA declares on the portal now
     assert _trained_delegate(pollakiuria, "ide.cpts@demo.fr", D(2025, 2, 1))
     bpco = Protocol.objects.get(code=keys.CVL_CODE)
     assert bpco.structure.finess == keys.VAL_DE_LOIRE_FINESS and bpco.status == "declared"

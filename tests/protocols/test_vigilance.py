@@ -191,6 +191,26 @@ def test_suspend_pages_are_for_instructors_of_the_region(client, msp, declared):
     assert client.get(url).status_code == 404
 
 
+def test_the_suspend_button_asks_the_services_rule(client, msp, declared):
+    """« Suspendre le protocole » shows exactly when ``protocol_suspend`` would accept: not for a coordinator, and no
+    longer once a suspension is open even if it begins later (the page's "current suspension" is still none)."""
+    pages = [
+        reverse("protocols:declaration_list", kwargs={"protocol_id": declared.pk}),
+        reverse("protocols:adverse_event_detail", kwargs={"adverse_event_id": _report(msp.nurse, declared).pk}),
+    ]
+
+    def buttons(user) -> list[bool]:
+        client.force_login(user)
+        return ["Suspendre le protocole" in client.get(page).content.decode() for page in pages]
+
+    assert buttons(msp.instructor) == [True, True] and declared.can_be_suspended_by(msp.instructor)
+    assert buttons(msp.coordinator) == [False, False] and not declared.can_be_suspended_by(msp.coordinator)
+    SuspensionFactory(protocol=declared, starts_on=D(2099, 1, 1))  # planned, not yet in force
+    assert buttons(msp.instructor) == [False, False] and not declared.can_be_suspended_by(msp.instructor)
+    with pytest.raises(ApplicationError, match="déjà suspendu"):
+        services.protocol_suspend(protocol=declared, by=msp.instructor, starts_on=D(2099, 6, 1), reason="x")
+
+
 # --- Indicators ----------------------------------------------------------------------------------------------------
 
 

@@ -239,3 +239,25 @@ def test_professional_query_count_does_not_grow(client, msp, ines, django_assert
             data = response.context["professional"]
             assert data["activity"]["month"] == 1 + extra
             assert len(data["trainings"]) == len(data["documents"]) - 1 == 1 + extra
+
+
+def test_exclusions_to_fix_leave_out_those_a_regularisation_froze_and_list_the_newest(client, msp):
+    """An excluded intervention of an unfrozen half-year that an issued statement lists (a régularisation) is frozen
+    one by one: neither counted nor listed. The newest exclusions come first, across months."""
+    from funding.models import StatementItem
+
+    older = msp.add("2025-07-20", 2, eligible=False, reason="doublon")
+    newer = msp.add("2025-09-03", 11, eligible=False, reason="delegant_hors_equipe")
+    h1 = Statement.objects.get(grant=msp.grant, year=2025, half=1)
+    StatementItem.objects.create(
+        statement=h1, intervention=older[0], year=2025, is_regularisation=True, is_eligible=False, reason="doublon"
+    )
+    with at("2025-09-20"):
+        exclusions = get(client, msp.coordinator).context["coordinator"]["exclusions"]
+    assert exclusions["count"] == 1 + 1 + 11  # the suspended one, one doublon (not the listed one), the newer ones
+    assert dict((code, n) for code, _label, n in exclusions["reasons"]) == {
+        "protocole_suspendu": 1,
+        "delegant_hors_equipe": 11,
+        "doublon": 1,
+    }
+    assert [i.pk for i in exclusions["items"]] == sorted((i.pk for i in newer), reverse=True)[:10]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0008_structure_aci_health_project'),
-        ('protocols', '0016_fill_catalogue_corrections'),
+        ('protocols', '0019_declaration_ds_constraints'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
