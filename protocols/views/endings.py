@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.decorators import role_required
+from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.pdf import PdfUnavailable
 from portal.roles import MONEY_AGENCY_ROLES, Role
 from portal.uploads import serve_private_file
@@ -13,13 +14,7 @@ from protocols.models import ProtocolEnding, can_end
 from protocols.models.ending import ENDING_ROLES
 from protocols.services import endings as services
 from protocols.services.common import today
-from protocols.views.common import (
-    ServiceErrors,
-    add_error,
-    get_protocol_for_user,
-    protocol_page_context,
-    render_form,
-)
+from protocols.views.common import get_protocol_for_user, protocol_page_context, render_form
 
 # The letter is addressed to the coordinators; the ARS staff who follow protocols and money read it too.
 LETTER_READERS = (Role.COORDINATOR, *MONEY_AGENCY_ROLES, Role.SUPERADMIN)
@@ -37,8 +32,8 @@ def protocol_end(request, protocol_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.protocol_end(protocol=protocol, by=request.user, **form.cleaned_data)
-        except ServiceErrors as error:
-            add_error(form, error)
+        except SERVICE_ERRORS as error:
+            add_form_error(form, error)
         else:
             messages.success(
                 request,
