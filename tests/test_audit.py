@@ -27,7 +27,7 @@ def test_journal_shows_who_changed_what_in_the_region_only(client):
         },
     )
     StructureFactory(region=cvl, name="MSP de Blois")
-    response = client.get(reverse("audit_log"))
+    response = client.get(reverse("reporting:audit_log"))
     assert response.status_code == 200
     content = response.content.decode()
     assert "MSP du Panier" in content
@@ -40,4 +40,4 @@ def test_journal_shows_who_changed_what_in_the_region_only(client):
 
 def test_journal_is_for_region_admins(client):
     client.force_login(agent_of(RegionFactory(code="PACA"), Role.INSTRUCTOR))
-    assert client.get(reverse("audit_log")).status_code == 403
+    assert client.get(reverse("reporting:audit_log")).status_code == 403

@@ -53,13 +53,16 @@ ADMIN, PILOT = "admin.paca@demo.fr", "pilote.national@demo.fr"
 
 # (account, page): the pages named by issue 19, for the roles that open them.
 PAGES = [
-    *[(account, page("home")) for account in (COORDINATOR, NURSE, INSTRUCTOR, COMMITTEE, FINANCE, ADMIN, PILOT)],
-    (COORDINATOR, page("dashboard", query="periode=2025-H2")),
-    (NURSE, page("dashboard")),
-    (INSTRUCTOR, page("agency_dashboard", query="annee=2025")),
-    (FINANCE, page("agency_dashboard", query="departement=13")),
-    (PILOT, page("national_dashboard", query="periode=2025-H1")),
-    (PILOT, page("national_region", region_id=PACA)),
+    *[
+        (account, page("reporting:home"))
+        for account in (COORDINATOR, NURSE, INSTRUCTOR, COMMITTEE, FINANCE, ADMIN, PILOT)
+    ],
+    (COORDINATOR, page("reporting:dashboard", query="periode=2025-H2")),
+    (NURSE, page("reporting:dashboard")),
+    (INSTRUCTOR, page("reporting:agency_dashboard", query="annee=2025")),
+    (FINANCE, page("reporting:agency_dashboard", query="departement=13")),
+    (PILOT, page("reporting:national_dashboard", query="periode=2025-H1")),
+    (PILOT, page("reporting:national_region", region_id=PACA)),
     (COORDINATOR, page("funding:intervention_overview")),
     (FINANCE, page("funding:intervention_overview")),
     (NURSE, page("funding:intervention_overview")),
@@ -78,12 +81,12 @@ PAGES = [
     (FINANCE, page("funding:statement_home")),
     (FINANCE, page("funding:statement_period", region_id=PACA, period="2025-H1")),
     (FINANCE, page("funding:statement_detail", statement_id=H1)),
-    (INSTRUCTOR, page("report_agency_list")),
-    (COORDINATOR, page("report_list")),
+    (INSTRUCTOR, page("reporting:report_agency_list")),
+    (COORDINATOR, page("reporting:report_list")),
     (INSTRUCTOR, page("protocols:agency_declarations")),
     (COORDINATOR, page("protocols:declaration_list", protocol_id=HTA)),
     (COORDINATOR, page("protocols:national_protocol_versions", national_protocol_id=POLLAKIURIA)),
-    (ADMIN, page("indicator_comparison", campaign_id=CAMPAIGN)),
+    (ADMIN, page("reporting:indicator_comparison", campaign_id=CAMPAIGN)),
     (COORDINATOR, page("funding:grant_indicators", grant_id=OLIVIERS_GRANT)),
 ]
 

@@ -266,7 +266,7 @@ def _outsiders(world):
 # region's ids only.
 REGION_WIDE_FIELDS = {
     "funding:statement_compute",
-    "consolidation_list",
+    "reporting:consolidation_list",
     "funding:committee_meeting",
     "funding:committee_assignments",
 }
@@ -316,7 +316,7 @@ def _forged_cases(world, other):
             lambda: ComputationRun.objects.filter(region=other["region"]).exists(),
         ),
         (
-            "consolidation_list",
+            "reporting:consolidation_list",
             "A",
             {"region": other["region"].pk, "period": "2025-H1"},
             lambda: ConsolidatedReport.objects.filter(region=other["region"]).exists(),

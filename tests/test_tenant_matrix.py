@@ -171,7 +171,7 @@ def test_the_national_pages_do_show_the_foreign_region_to_the_national_pilot(cli
     """The national rows of the matrix would pass vacuously if the aggregates were empty: they are not."""
     client.force_login(world.objects["home_users"][Role.NATIONAL_PILOT])
     region = world.objects["region"]
-    response = client.get(reverse("national_region", kwargs={"region_id": region.pk}))
+    response = client.get(reverse("reporting:national_region", kwargs={"region_id": region.pk}))
     assert response.status_code == 200
     assert region.name in response.content.decode()
     assert response.context["total"].protocols >= 1

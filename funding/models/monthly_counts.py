@@ -7,7 +7,7 @@ from portal.roles import MONEY_AGENCY_ROLES, Role
 
 class InterventionMonthlyCountQuerySet(ScopedQuerySet):
     """The same readers as the interventions' eligibility, minus the professional's own rows: a count cannot say whose
-    interventions it counts (``funding.selectors_interventions`` reads his own rows live)."""
+    interventions it counts (``funding.selectors.interventions`` reads his own rows live)."""
 
     region_path = "structure__region"
     structure_path = "structure"

@@ -11,7 +11,7 @@ from funding.services import grid as grid_services
 from funding.services import reviews as review_services
 from funding.services.ranking import COMMITTEE_STATES
 from funding.services.reviews import REVIEWABLE_STATES
-from funding.views._helpers import ADMIN, get_campaign_for_admin, get_criterion_for_admin
+from funding.views.common import ADMIN, get_campaign_for_admin, get_criterion_for_admin
 from portal.decorators import role_required
 from portal.errors import SERVICE_ERRORS, add_form_error
 from portal.roles import Role

@@ -12,7 +12,7 @@ from funding.services import committee as committee_services
 from funding.services import reviews as review_services
 from funding.services.grid import scored_criteria
 from funding.services.ranking import committee_rows, committee_waves, ranked_dossiers, wave_quota
-from funding.views._helpers import (
+from funding.views.common import (
     get_campaign_for_admin,
     get_dossier_for_admin,
     get_meeting_for_admin,

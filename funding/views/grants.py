@@ -10,7 +10,7 @@ from funding.forms.committee import ReasonForm
 from funding.forms.grants import GrantOpenForm
 from funding.models import Decision, DossierState, Grant, GrantState
 from funding.services import grants as grant_services
-from funding.views._helpers import get_dossier_for_admin
+from funding.views.common import get_dossier_for_admin
 from portal.access import get_scope
 from portal.decorators import role_required
 from portal.errors import SERVICE_ERRORS, add_form_error

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from funding.forms.indicators import CampaignIndicatorForm, IndicatorValuesForm
 from funding.models import CampaignIndicator, Grant
 from funding.services import indicators as services
-from funding.views._helpers import get_campaign_for_admin
+from funding.views.common import get_campaign_for_admin
 from portal.access import get_scope
 from portal.decorators import role_required
 from portal.errors import SERVICE_ERRORS, add_form_error

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from funding import selectors_interventions as selectors
 from funding.models import ExclusionReason
+from funding.selectors import interventions as selectors
 from portal.decorators import role_required
 from portal.downloads import attach
 from portal.exports import csv_lines, xlsx_bytes

@@ -43,7 +43,7 @@ def invitation_respond(request, invitation_id):
             if request.POST.get("decision") == "decline":
                 services.invitation_decline(invitation=invitation, user=request.user)
                 messages.info(request, "Vous avez décliné l'invitation.")
-                return redirect("home")
+                return redirect("reporting:home")
             if form is not None and not form.is_valid():
                 raise ApplicationError("Corrigez votre identité professionnelle ci-dessous.")
             services.invitation_accept(
@@ -54,7 +54,7 @@ def invitation_respond(request, invitation_id):
             messages.success(
                 request, f"Vous êtes désormais {invitation.get_role_display().lower()} : {invitation.target}."
             )
-            return redirect("home")
+            return redirect("reporting:home")
         except ApplicationError as error:
             messages.error(request, error.message)
         except ValidationError as error:

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from portal.forms import PortalForm
 from portal.models import Structure
-from protocols.selectors_interventions import delegate_protocols, protocol_delegants, protocol_delegates
+from protocols.selectors.interventions import delegate_protocols, protocol_delegants, protocol_delegates
 from protocols.services.interventions import intervention_problems
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

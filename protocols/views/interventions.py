@@ -15,9 +15,9 @@ from portal.decorators import role_required
 from portal.errors import SERVICE_ERRORS, ApplicationError, add_form_error
 from portal.models import Professional
 from portal.roles import Role
-from protocols import selectors_interventions as selectors
 from protocols.forms.interventions import InterventionForm
 from protocols.models import Intervention, Protocol, ProtocolKind
+from protocols.selectors import interventions as selectors
 from protocols.services import interventions as services
 
 PAGE_SIZE = 25

@@ -22,7 +22,7 @@ from funding.models import (
     StatementStatus,
 )
 from funding.periods import Period
-from funding.selectors_interventions import reason_label
+from funding.selectors.interventions import reason_label
 from funding.services.statement_rules import capped
 from portal.access import get_scope
 from portal.roles import Role

@@ -24,7 +24,7 @@ def _instructors(region_id: int) -> list[str]:
 
 
 def _report_link(report: BiannualReport) -> str:
-    return link("report_detail", report_id=report.pk)
+    return link("reporting:report_detail", report_id=report.pk)
 
 
 def notify_opened(report: BiannualReport) -> None:
@@ -49,7 +49,7 @@ def notify_submitted(report: BiannualReport) -> None:
     mail_on_commit(
         subject=f"Rapport semestriel {report.period} transmis — {report.grant.structure.name}",
         template="reporting/emails/submitted.txt",
-        context={"report": report, "link": link("report_review", report_id=report.pk)},
+        context={"report": report, "link": link("reporting:report_review", report_id=report.pk)},
         recipients=_instructors(report.grant.structure.region_id),
     )
 
@@ -111,7 +111,11 @@ def reports_notify_overdue(*, today: datetime.date | None = None) -> int:
             mail_on_commit(
                 subject=f"{len(reports)} rapport(s) semestriel(s) en retard — {region.name}",
                 template="reporting/emails/overdue.txt",
-                context={"region": region, "reports": reports, "link": link("report_agency_list") + "?etat=retard"},
+                context={
+                    "region": region,
+                    "reports": reports,
+                    "link": link("reporting:report_agency_list") + "?etat=retard",
+                },
                 recipients=_instructors(region.pk),
             )
             notified += len(reports)

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.pdf import render_pdf, sha256_hex
+from reporting.charts.report import report_charts
 from reporting.models import BiannualReport
-from reporting.report_charts import report_charts
 
 TEMPLATE = "reporting/pdf/report.html"
 TEMPLATE_VERSION = "2"  # change it when the template changes: every cached PDF is then rendered again

@@ -41,7 +41,7 @@ def consolidation_list(request):
             except ApplicationError as error:
                 add_form_error(form, error)
             else:
-                return redirect("consolidation_detail", consolidation_id=job.pk)
+                return redirect("reporting:consolidation_detail", consolidation_id=job.pk)
         status = 400
     jobs = (
         ConsolidatedReport.objects.visible_to(request.user, roles=READER_AGENCY_ROLES)
@@ -54,7 +54,7 @@ def consolidation_list(request):
 def _job_context(job) -> dict:
     return {
         "job": job,
-        "poll_url": reverse("consolidation_progress", kwargs={"consolidation_id": job.pk}),
+        "poll_url": reverse("reporting:consolidation_progress", kwargs={"consolidation_id": job.pk}),
         "result_template": "reporting/consolidations/includes/result.html",
     }
 

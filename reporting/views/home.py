@@ -7,9 +7,9 @@ from portal.roles import Role
 
 # The dashboards linked from the home page, by the roles that open them (see reporting.views.dashboards).
 DASHBOARDS = [
-    ("Mon tableau de bord", "dashboard", (Role.COORDINATOR, Role.PROFESSIONAL)),
-    ("Tableau de bord de l'ARS", "agency_dashboard", (Role.INSTRUCTOR, Role.FINANCE_OFFICER)),
-    ("Vue nationale", "national_dashboard", (Role.NATIONAL_PILOT, Role.SUPERADMIN)),
+    ("Mon tableau de bord", "reporting:dashboard", (Role.COORDINATOR, Role.PROFESSIONAL)),
+    ("Tableau de bord de l'ARS", "reporting:agency_dashboard", (Role.INSTRUCTOR, Role.FINANCE_OFFICER)),
+    ("Vue nationale", "reporting:national_dashboard", (Role.NATIONAL_PILOT, Role.SUPERADMIN)),
 ]
 
 

@@ -52,5 +52,5 @@ def open_data_json(request):
 def open_data_schema(request):
     response = HttpResponse(schema_json(), content_type="application/json")
     response["Access-Control-Allow-Origin"] = "*"
-    response["Link"] = f'<{request.build_absolute_uri(reverse("open_data_csv"))}>; rel="describes"'
+    response["Link"] = f'<{request.build_absolute_uri(reverse("reporting:open_data_csv"))}>; rel="describes"'
     return response

@@ -12,10 +12,10 @@ from portal.decorators import role_required
 from portal.errors import ApplicationError, add_form_error, error_messages
 from portal.roles import Role
 from portal.uploads import serve_private_file
+from reporting.charts.report import report_charts
 from reporting.forms import ReportForm, SubmitForm
 from reporting.models import BiannualReport
 from reporting.models.report import READER_AGENCY_ROLES
-from reporting.report_charts import report_charts
 from reporting.services.report_pdf import report_pdf_refresh
 from reporting.services.reports import missing_sections, report_save_draft, report_submit
 
@@ -77,7 +77,7 @@ def report_detail(request, report_id):
     if request.method == "GET":
         report = _get_report_for_user(request.user, report_id)
         if report.grant.structure_id not in get_scope(request.user).structure_ids([Role.COORDINATOR]):
-            return redirect("report_review", report_id=report.pk)  # ARS staff read it on their review page
+            return redirect("reporting:report_review", report_id=report.pk)  # ARS staff read it on their review page
         return _detail_response(request, report)
     report = _get_report_for_user(request.user, report_id, roles=[Role.COORDINATOR])
     form = ReportForm(request.POST, instance=BiannualReport.objects.get(pk=report.pk))
@@ -91,7 +91,7 @@ def report_detail(request, report_id):
                     messages.error(request, message)
         else:
             messages.success(request, "Le brouillon du rapport est enregistré.")
-            return redirect("report_detail", report_id=report.pk)
+            return redirect("reporting:report_detail", report_id=report.pk)
     report.refresh_from_db()
     return _detail_response(request, report, form=form, status=400)
 
@@ -138,7 +138,7 @@ def report_submit_view(request, report_id):
             add_form_error(submit_form, error)
         else:
             messages.success(request, "Le rapport est transmis à l'ARS. Vous serez prévenu de son examen.")
-            return redirect("report_detail", report_id=report.pk)
+            return redirect("reporting:report_detail", report_id=report.pk)
     report.refresh_from_db()
     return _detail_response(request, report, submit_form=submit_form, status=400)
 

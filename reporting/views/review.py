@@ -105,7 +105,7 @@ def report_request_changes_view(request, report_id):
             add_form_error(form, error)
         else:
             messages.success(request, "La demande de modifications est envoyée au coordinateur.")
-            return redirect("report_review", report_id=report.pk)
+            return redirect("reporting:report_review", report_id=report.pk)
     return _review_response(request, report, changes_form=form, status=400)
 
 
@@ -121,5 +121,5 @@ def report_accept_view(request, report_id):
             add_form_error(form, error)
         else:
             messages.success(request, "Le rapport est accepté.")
-            return redirect("report_review", report_id=report.pk)
+            return redirect("reporting:report_review", report_id=report.pk)
     return _review_response(request, report, accept_form=form, status=400)

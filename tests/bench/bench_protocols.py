@@ -111,7 +111,7 @@ def run(bench: Bench) -> None:
             )
             client = Client()
             client.force_login(instructor)
-            client.get(reverse("home"))
+            client.get(reverse("reporting:home"))
             page_timings = []
             for _ in range(5):
                 started = time.perf_counter()

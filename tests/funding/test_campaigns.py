@@ -210,7 +210,7 @@ def test_coordinators_home_lists_the_published_campaigns_of_their_region(client,
     CampaignFactory(region=paca, title="AMI PACA en préparation", published_at=None)
     CampaignFactory(region=RegionFactory(code="CVL"), title="AMI Centre-Val de Loire")
     client.force_login(coordinator_of(StructureFactory(region=paca)))
-    home = text(client.get(reverse("home")))
+    home = text(client.get(reverse("reporting:home")))
     assert "AMI PACA publié" in home
     assert "AMI PACA en préparation" not in home
     assert "AMI Centre-Val de Loire" not in home

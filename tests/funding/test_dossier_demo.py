@@ -80,7 +80,7 @@ def test_every_page_renders_the_demo(client, demo):
     _ok(client, reverse("funding:public_campaign", kwargs={"campaign_id": paca.pk}), "15 janvier 2025 à 08:00")
 
     _login(client, "coordinateur.msp@demo.fr")
-    _ok(client, reverse("home"), keys.PACA_CAMPAIGN_TITLE)
+    _ok(client, reverse("reporting:home"), keys.PACA_CAMPAIGN_TITLE)
     _ok(client, reverse("funding:my_dossiers"), keys.OLIVIERS_DOSSIER)
     _ok(client, reverse("funding:dossier_detail", kwargs={"dossier_id": oliviers.pk}), "six demi-journées")
     _ok(client, reverse("funding:dossier_receipt", kwargs={"dossier_id": oliviers.pk}))

@@ -30,7 +30,7 @@ def assert_failed_cleanly(client, response, *, reason: str, status: int, users: 
     assert "Revenir à la page de connexion" in content
     assert User.objects.count() == users
     assert not SocialAccount.objects.exists()
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     event = FederatedLoginEvent.objects.get()
     assert (event.outcome, event.reason) == (outcome, reason)
     return event, content

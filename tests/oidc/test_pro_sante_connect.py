@@ -70,8 +70,8 @@ def test_the_next_psc_login_goes_home(client, oidc_provider):
 
     response, _ = log_in(client, oidc_provider, "jeanne", PSC)
 
-    assert response["Location"] == reverse("home")
-    assert client.get(reverse("home")).wsgi_request.user == professional.user
+    assert response["Location"] == reverse("reporting:home")
+    assert client.get(reverse("reporting:home")).wsgi_request.user == professional.user
 
 
 def test_psc_ignores_the_email_and_refuses_an_unknown_rpps(client, oidc_provider):
@@ -88,7 +88,7 @@ def test_psc_ignores_the_email_and_refuses_an_unknown_rpps(client, oidc_provider
     assert "créez votre compte" in content
     assert User.objects.count() == users
     assert not SocialAccount.objects.exists()
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     event = FederatedLoginEvent.objects.get()
     assert (event.outcome, event.reason, event.rpps) == ("refused", "unknown_rpps", rpps)
 
@@ -123,7 +123,7 @@ def test_a_linked_psc_identity_whose_rpps_moved_to_someone_else_is_refused(clien
     response, _ = log_in(client, oidc_provider, "jeanne", PSC)
 
     assert response.status_code == 403
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     assert FederatedLoginEvent.objects.filter(reason="rpps_mismatch", user=first.user).exists()
 
 
@@ -166,7 +166,7 @@ def test_a_cold_psc_login_never_makes_the_first_link_of_an_account_held_to_totp(
     assert "Reliez d&#x27;abord Pro Santé Connect depuis votre compte" in content
     assert "Relier mon identité Pro Santé Connect" in content
     assert not SocialAccount.objects.exists()
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     event = FederatedLoginEvent.objects.get()
     assert (event.outcome, event.reason, event.user, event.rpps) == (
         "refused",
@@ -196,9 +196,9 @@ def test_an_account_held_to_totp_links_psc_from_a_password_and_totp_session_then
     # Linked: PSC opens the account by its ``sub``; PSC at eidas1 is no second factor, so the TOTP is still asked.
     response, _ = log_in(client, oidc_provider, "jeanne", PSC)
     assert response["Location"] == reverse("mfa_authenticate")
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     assert client.post(reverse("mfa_authenticate"), {"code": totp_code()}).status_code == 302
-    assert client.get(reverse("home")).wsgi_request.user == professional.user
+    assert client.get(reverse("reporting:home")).wsgi_request.user == professional.user
 
 
 def test_a_password_only_session_is_sent_to_type_its_code_before_linking_psc(client, oidc_provider):

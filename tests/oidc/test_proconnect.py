@@ -96,9 +96,9 @@ def test_an_agent_links_proconnect_from_his_account_then_logs_in_with_mfa_withou
     response, _ = log_in(client, oidc_provider, "camille")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("reporting:home")
     # The ProConnect MFA counts as this session's second factor: the home opens without the TOTP step.
-    home = client.get(reverse("home"))
+    home = client.get(reverse("reporting:home"))
     assert home.status_code == 200
     assert home.wsgi_request.user == agent
     assert SocialAccount.objects.get(user=agent).extra_data["id_token"]["amr"] == ["pwd", "totp", "mfa"]
@@ -119,7 +119,7 @@ def test_a_cold_proconnect_login_never_makes_the_first_link_of_an_account_held_t
     assert "Reliez d&#x27;abord ProConnect depuis votre compte" in content
     assert "Relier mon identité ProConnect" in content
     assert not SocialAccount.objects.exists()
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     event = FederatedLoginEvent.objects.get()
     assert (event.outcome, event.reason, event.user) == ("refused", "link_needs_mfa_session", agent)
 
@@ -171,7 +171,7 @@ def test_a_coordinator_not_held_to_totp_is_still_linked_by_a_cold_login(client, 
     response, _ = log_in(client, oidc_provider, "camille")
 
     assert response.status_code == 302
-    assert client.get(reverse("home")).wsgi_request.user == coordinator
+    assert client.get(reverse("reporting:home")).wsgi_request.user == coordinator
     assert SocialAccount.objects.get(provider="proconnect").user == coordinator
 
 
@@ -188,7 +188,7 @@ def test_an_account_whose_address_was_never_confirmed_is_not_linked(client, oidc
     assert "Adresse du compte pas encore confirmée" in content
     assert "Mot de passe oublié" in content
     assert not SocialAccount.objects.exists()
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     event = FederatedLoginEvent.objects.get()
     assert (event.outcome, event.reason, event.user) == ("refused", "email_not_confirmed", squatted)
 
@@ -214,7 +214,7 @@ def test_a_new_proconnect_identity_never_links_to_an_account_already_linked(clie
     assert response.status_code == 403
     assert "déjà relié à une autre identité ProConnect" in response.content.decode()
     assert list(SocialAccount.objects.values_list("uid", flat=True)) == ["sub-camille"]
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     assert FederatedLoginEvent.objects.get().reason == "already_linked"
     # Not from his own account either, with password and TOTP.
     response = link_from_account(client, oidc_provider, linked_agent, "usurpateur")
@@ -254,10 +254,10 @@ def test_an_agent_without_mfa_at_proconnect_still_types_the_portal_totp(client, 
 
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("reporting:home")).status_code == 200
 
 
 def test_an_agent_without_mfa_nor_totp_yet_is_sent_to_enroll(client, oidc_provider, linked_agent):
@@ -267,7 +267,7 @@ def test_an_agent_without_mfa_nor_totp_yet_is_sent_to_enroll(client, oidc_provid
 
     log_in(client, oidc_provider, "camille")
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("reporting:home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:totp_enrollment")
 
@@ -276,7 +276,7 @@ def test_a_linked_agent_logs_in_again_by_sub(client, oidc_provider, linked_agent
     response, _ = log_in(client, oidc_provider, "camille")
 
     assert response.status_code == 302
-    assert client.get(reverse("home")).wsgi_request.user == linked_agent
+    assert client.get(reverse("reporting:home")).wsgi_request.user == linked_agent
     assert SocialAccount.objects.filter(user=linked_agent).count() == 1
     assert not FederatedLoginEvent.objects.filter(outcome="linked").exists()  # linked once, not at every login
 
@@ -301,7 +301,7 @@ def test_an_unknown_email_gets_a_page_saying_an_ars_admin_must_invite_and_nothin
         "agent.inconnu@ars.sante.fr",
         None,
     )
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
 
 
 def test_an_email_the_provider_says_is_not_verified_is_refused(client, oidc_provider):
@@ -333,7 +333,7 @@ def test_proconnect_mfa_acr_values_count_as_second_factor(client, oidc_provider,
 
     response, _ = log_in(client, oidc_provider, "camille")
 
-    assert response["Location"] == (reverse("home") if counts else reverse("mfa_authenticate"))
+    assert response["Location"] == (reverse("reporting:home") if counts else reverse("mfa_authenticate"))
 
 
 def test_logout_ends_the_provider_session_too(client, oidc_provider, linked_agent):
@@ -348,7 +348,7 @@ def test_logout_ends_the_provider_session_too(client, oidc_provider, linked_agen
     query = parse_qs(urlsplit(end_session).query)
     assert query["post_logout_redirect_uri"] == ["http://testserver/"]
     assert query["id_token_hint"][0].count(".") == 2
-    assert client.get(reverse("home")).wsgi_request.user.is_authenticated is False
+    assert client.get(reverse("reporting:home")).wsgi_request.user.is_authenticated is False
     back = browser.end_session(end_session)
     assert back.startswith("http://testserver/")
     assert not browser.has_session()
@@ -368,7 +368,7 @@ def test_the_region_admin_journal_shows_the_federated_logins_of_the_region(clien
     client.logout()
     client.force_login(agent_of(paca, Role.REGION_ADMIN))
 
-    response = client.get(reverse("audit_log"))
+    response = client.get(reverse("reporting:audit_log"))
 
     entries = [entry for label, entry in response.context["page"].object_list if label == "Connexion fédérée"]
     assert [(entry.outcome, entry.user_id) for entry in entries] == [("linked", agent.pk)]

@@ -34,7 +34,12 @@ def _mailed_code() -> str:
 def test_agent_without_totp_is_sent_to_set_it_up(client):
     agent = _new_agent()
     client.force_login(agent)
-    for url in (reverse("home"), reverse("portal:structure_list"), reverse("portal:account"), "/admin-technique/"):
+    for url in (
+        reverse("reporting:home"),
+        reverse("portal:structure_list"),
+        reverse("portal:account"),
+        "/admin-technique/",
+    ):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url == ENROLLMENT
@@ -131,14 +136,14 @@ def test_agent_with_totp_reaches_their_pages(client):
     agent = RegionMembershipFactory(role=Role.REGION_ADMIN).user
     assert Authenticator.objects.filter(user=agent, type=Authenticator.Type.TOTP).exists()
     client.force_login(agent)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("reporting:home")).status_code == 200
     assert client.get(reverse("portal:structure_list")).status_code == 200
 
 
 def test_structure_users_are_not_forced(client):
     coordinator = coordinator_of(StructureFactory())
     client.force_login(coordinator)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("reporting:home")).status_code == 200
 
 
 def test_agent_cannot_remove_their_authenticator(client):
@@ -159,7 +164,7 @@ def test_login_asks_the_totp_code_then_lets_the_agent_in(client, settings):
     assert response.status_code == 302
     assert response.url == reverse("mfa_authenticate")
     # Without the code, the agent is not logged in yet.
-    assert client.get(reverse("home")).context["user"].is_anonymous
+    assert client.get(reverse("reporting:home")).context["user"].is_anonymous
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
-    assert client.get(reverse("home")).context["user"] == agent
+    assert client.get(reverse("reporting:home")).context["user"] == agent

@@ -38,7 +38,7 @@ def _count(client, url, params=None):
 def test_coordinator_protocol_list_has_constant_queries(client, msp):
     _protocols(msp, 2, 0)
     client.force_login(msp.coordinator)
-    client.get(reverse("home"))
+    client.get(reverse("reporting:home"))
     url = reverse("protocols:protocol_list")
     few, _ = _count(client, url)
     _protocols(msp, 8, 10)
@@ -51,7 +51,7 @@ def test_coordinator_protocol_list_has_constant_queries(client, msp):
 def test_agency_lists_have_constant_queries_and_paginate(client, msp):
     _protocols(msp, 2, 0)
     client.force_login(msp.instructor)
-    client.get(reverse("home"))  # the first request of a session does some one-off work (MFA, session)
+    client.get(reverse("reporting:home"))  # the first request of a session does some one-off work (MFA, session)
     urls = [
         reverse("protocols:agency_declarations"),
         reverse("protocols:agency_documents"),
@@ -78,7 +78,7 @@ def test_team_page_has_constant_queries(client, msp):
 
     add(2)
     client.force_login(msp.coordinator)
-    client.get(reverse("home"))
+    client.get(reverse("reporting:home"))
     url = reverse("protocols:team_page", kwargs={"protocol_id": protocol.pk})
     few, _ = _count(client, url)
     add(6)

@@ -8,9 +8,14 @@ from tests.reporting.factories import WRITTEN, BiannualReportFactory, Consolidat
 
 ORDER = 70
 # The national view: the national pilot reads the aggregates of any region there (names, RPPS, FINESS never).
-AGGREGATE_ROUTES = {"national_region"}
+AGGREGATE_ROUTES = {"reporting:national_region"}
 # Open data: suppressed national aggregates, for everyone.
-PUBLIC_ROUTES = {"open_data", "open_data_csv", "open_data_json", "open_data_schema"}
+PUBLIC_ROUTES = {
+    "reporting:open_data",
+    "reporting:open_data_csv",
+    "reporting:open_data_json",
+    "reporting:open_data_schema",
+}
 
 
 def build(world):

@@ -101,16 +101,18 @@ def test_only_agents_of_the_region_consolidate_it(region):
 def test_the_page_shows_progress_then_the_downloads(client, region, django_capture_on_commit_callbacks):
     client.force_login(region.finance)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("consolidation_list"), {"region": region.region.pk, "period": "2025-H1"})
+        response = client.post(
+            reverse("reporting:consolidation_list"), {"region": region.region.pk, "period": "2025-H1"}
+        )
     job = ConsolidatedReport.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
-        "consolidation_detail", kwargs={"consolidation_id": job.pk}
+        "reporting:consolidation_detail", kwargs={"consolidation_id": job.pk}
     )
-    fragment = client.get(reverse("consolidation_progress", kwargs={"consolidation_id": job.pk}))
+    fragment = client.get(reverse("reporting:consolidation_progress", kwargs={"consolidation_id": job.pk}))
     assert fragment.status_code == 200
     assert b'data-status="done"' in fragment.content and b"hx-trigger" not in fragment.content
-    assert reverse("consolidation_xlsx", kwargs={"consolidation_id": job.pk}).encode() in fragment.content
-    download = client.get(reverse("consolidation_pdf", kwargs={"consolidation_id": job.pk}))
+    assert reverse("reporting:consolidation_xlsx", kwargs={"consolidation_id": job.pk}).encode() in fragment.content
+    download = client.get(reverse("reporting:consolidation_pdf", kwargs={"consolidation_id": job.pk}))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     download.close()
@@ -118,7 +120,7 @@ def test_the_page_shows_progress_then_the_downloads(client, region, django_captu
 
 def test_a_bad_period_is_a_400(client, region):
     client.force_login(region.instructor)
-    response = client.post(reverse("consolidation_list"), {"region": region.region.pk, "period": "2025-H3"})
+    response = client.post(reverse("reporting:consolidation_list"), {"region": region.region.pk, "period": "2025-H3"})
     assert response.status_code == 400
     assert not ConsolidatedReport.objects.exists()
 
@@ -137,9 +139,9 @@ def test_the_consolidations_list_runs_a_constant_number_of_queries(client, world
     for _ in range(count):
         ConsolidatedReport.objects.create(region=world.region, year=2025, half=1, requested_by=world.instructor)
     client.force_login(world.instructor)
-    client.get(reverse("consolidation_list"))  # session and scope warm-up
+    client.get(reverse("reporting:consolidation_list"))  # session and scope warm-up
     # session, user, scope (2), TOTP check, regions of the form, jobs (with region and requester), savepoints
     with django_assert_num_queries(9):
-        response = client.get(reverse("consolidation_list"))
+        response = client.get(reverse("reporting:consolidation_list"))
     assert response.status_code == 200
     assert response.content.count(b"/ars/consolidations/") >= count

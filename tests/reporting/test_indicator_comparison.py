@@ -41,7 +41,7 @@ def world(db):
     return world
 
 
-def url(world, name="indicator_comparison", **query):
+def url(world, name="reporting:indicator_comparison", **query):
     base = reverse(name, kwargs={"campaign_id": world.campaign.pk})
     return base + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
 
@@ -76,7 +76,7 @@ def test_the_year_without_values_is_the_latest_with_values_by_default(client, wo
 
 def test_the_csv_export_has_the_same_values(client, world):
     client.force_login(agent_of(world.campaign.region, Role.FINANCE_OFFICER))
-    response = client.get(url(world, "indicator_comparison_csv", annee=2025))
+    response = client.get(url(world, "reporting:indicator_comparison_csv", annee=2025))
     assert response.status_code == 200
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode()), delimiter=";"))
     assert lines[0][:2] == ["Structure", "FINESS"]
@@ -91,7 +91,7 @@ def test_the_csv_export_has_the_same_values(client, world):
 
 def test_the_xlsx_export_has_the_same_values(client, world):
     client.force_login(agent_of(world.campaign.region, Role.INSTRUCTOR))
-    response = client.get(url(world, "indicator_comparison_xlsx", annee=2025))
+    response = client.get(url(world, "reporting:indicator_comparison_xlsx", annee=2025))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -104,9 +104,13 @@ def test_another_region_reaches_neither_the_table_nor_the_export(client, world):
     cvl = RegionFactory(code="CVL")
     for role in (Role.REGION_ADMIN, Role.INSTRUCTOR):
         client.force_login(agent_of(cvl, role))
-        for name in ("indicator_comparison", "indicator_comparison_csv", "indicator_comparison_xlsx"):
+        for name in (
+            "reporting:indicator_comparison",
+            "reporting:indicator_comparison_csv",
+            "reporting:indicator_comparison_xlsx",
+        ):
             assert client.get(url(world, name)).status_code == 404
-        index = client.get(reverse("indicator_comparison_index")).content.decode()
+        index = client.get(reverse("reporting:indicator_comparison_index")).content.decode()
         assert world.campaign.title not in index
     # A team, even funded by the campaign, does not open the region's table.
     client.force_login(world.coordinators[0])
@@ -118,12 +122,12 @@ def test_empty_states(client, db):
     admin = agent_of(region, Role.REGION_ADMIN)
     wave = WaveFactory(campaign__region=region)
     client.force_login(admin)
-    page = client.get(reverse("indicator_comparison", kwargs={"campaign_id": wave.campaign_id}))
+    page = client.get(reverse("reporting:indicator_comparison", kwargs={"campaign_id": wave.campaign_id}))
     assert "Aucun indicateur de suivi n'est défini pour cette campagne" in page.content.decode()
     CampaignIndicator.objects.create(
         campaign=wave.campaign, name="Actes", unit="actes", definition="Actes", periodicity="yearly", created_by=admin
     )
-    page = client.get(reverse("indicator_comparison", kwargs={"campaign_id": wave.campaign_id}))
+    page = client.get(reverse("reporting:indicator_comparison", kwargs={"campaign_id": wave.campaign_id}))
     assert "Aucune structure n'est encore financée par cette campagne." in page.content.decode()
 
 

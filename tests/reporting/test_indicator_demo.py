@@ -19,7 +19,7 @@ def test_the_demo_compares_two_structures_on_the_proposed_indicators(client):
         assert all("proposé par le portail" in indicator.definition for indicator in indicators)
     occitanie = Campaign.objects.get(title="AMI protocoles de coopération locaux 2025 — Occitanie")
     client.force_login(User.objects.get(email="admin.occ@demo.fr"))
-    response = client.get(reverse("indicator_comparison", kwargs={"campaign_id": occitanie.pk}))
+    response = client.get(reverse("reporting:indicator_comparison", kwargs={"campaign_id": occitanie.pk}))
     assert response.status_code == 200
     assert response.context["year"] == 2025
     rows = {row.grant.structure.name: row.cells for row in response.context["rows"]}
@@ -29,8 +29,10 @@ def test_the_demo_compares_two_structures_on_the_proposed_indicators(client):
     }
     # PACA's administrator sees the MSP des Oliviers, never Occitanie's campaign.
     client.force_login(User.objects.get(email="admin.paca@demo.fr"))
-    assert client.get(reverse("indicator_comparison", kwargs={"campaign_id": occitanie.pk})).status_code == 404
+    assert (
+        client.get(reverse("reporting:indicator_comparison", kwargs={"campaign_id": occitanie.pk})).status_code == 404
+    )
     paca = Campaign.objects.get(title="AMI protocoles de coopération locaux 2025")
-    response = client.get(reverse("indicator_comparison", kwargs={"campaign_id": paca.pk}))
+    response = client.get(reverse("reporting:indicator_comparison", kwargs={"campaign_id": paca.pk}))
     assert [row.grant.structure.name for row in response.context["rows"]] == ["MSP des Oliviers"]
     assert response.context["rows"][0].cells[0] == Decimal(212)

@@ -18,7 +18,7 @@ from tests.portal.factories import RegionFactory, agent_of, coordinator_of, nati
 from tests.reporting.dashboard_world import report
 from tests.reporting.national_world import MARKER_NAME, national_adhesion, region_with_activity
 
-URL = reverse("national_dashboard")
+URL = reverse("reporting:national_dashboard")
 TODAY = datetime.datetime(2026, 1, 25, 10, 0, tzinfo=datetime.UTC)
 
 
@@ -107,7 +107,7 @@ def test_a_bad_half_year_is_a_400(client, world):
 def test_drill_down_to_a_region(client, world):
     client.force_login(world["pilot"])
     paca = world["paca"].region
-    response = client.get(reverse("national_region", kwargs={"region_id": paca.pk}), {"periode": "2025-H1"})
+    response = client.get(reverse("reporting:national_region", kwargs={"region_id": paca.pk}), {"periode": "2025-H1"})
     assert response.status_code == 200
     context = response.context
     assert context["total"].interventions == 8
@@ -118,12 +118,12 @@ def test_drill_down_to_a_region(client, world):
         Decimal("150.00"),
         Decimal("75.00"),
     )
-    assert client.get(reverse("national_region", kwargs={"region_id": 999999})).status_code == 404
+    assert client.get(reverse("reporting:national_region", kwargs={"region_id": 999999})).status_code == 404
 
 
 def test_exports(client, world):
     client.force_login(world["pilot"])
-    response = client.get(reverse("national_export_csv"), {"periode": "2025-H1"})
+    response = client.get(reverse("reporting:national_export_csv"), {"periode": "2025-H1"})
     assert response.status_code == 200
     lines = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()), delimiter=";"))
     paca = [line for line in lines if line["code_region"] == "PACA" and line["semestre"] == "2025-H1"]
@@ -132,7 +132,7 @@ def test_exports(client, world):
     assert (local["montant_emis"], local["montant_paye"], local["rapports_en_retard"]) == ("150.00", "75.00", "1")
     assert {line["semestre"] for line in lines} <= {"2025-H1", "2024-H2", "2024-H1"}
 
-    response = client.get(reverse("national_export_xlsx"), {"periode": "2025-H1"})
+    response = client.get(reverse("reporting:national_export_xlsx"), {"periode": "2025-H1"})
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["Agrégats", "Enveloppes FIR"]
     envelopes = list(workbook["Enveloppes FIR"].values)
@@ -149,9 +149,9 @@ def test_other_roles_are_refused(client, world, role):
     client.force_login(user)
     for url in (
         URL,
-        reverse("national_region", kwargs={"region_id": region.pk}),
-        reverse("national_export_csv"),
-        reverse("national_export_xlsx"),
+        reverse("reporting:national_region", kwargs={"region_id": region.pk}),
+        reverse("reporting:national_export_csv"),
+        reverse("reporting:national_export_xlsx"),
     ):
         assert client.get(url).status_code == 403
 
@@ -171,8 +171,8 @@ def test_no_page_shows_a_person_a_structure_or_a_dossier(client, world):
     ]
     pages = [
         client.get(URL, {"periode": "2025-H1"}),
-        client.get(reverse("national_region", kwargs={"region_id": paca.region.pk}), {"periode": "2025-H1"}),
-        client.get(reverse("national_export_csv"), {"periode": "2025-H1"}),
+        client.get(reverse("reporting:national_region", kwargs={"region_id": paca.region.pk}), {"periode": "2025-H1"}),
+        client.get(reverse("reporting:national_export_csv"), {"periode": "2025-H1"}),
     ]
     for response in pages:
         body = b"".join(response.streaming_content) if response.streaming else response.content

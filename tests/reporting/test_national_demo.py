@@ -72,7 +72,7 @@ def _markers() -> list[str]:
 
 def test_several_regions_have_data(client, pilot):
     client.force_login(pilot)
-    response = client.get(reverse("national_dashboard"), {"periode": "2025-H1"})
+    response = client.get(reverse("reporting:national_dashboard"), {"periode": "2025-H1"})
     assert response.status_code == 200
     active = {row.code for row in response.context["rows"] if row.cell.interventions}
     assert {"PACA", "NAQ", "BRE", "OCC"} <= active

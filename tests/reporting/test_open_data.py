@@ -76,7 +76,7 @@ def test_the_release_suppresses_small_counts(world, django_capture_on_commit_cal
 
 def test_the_file_matches_its_schema(world, django_capture_on_commit_callbacks, tmp_path, client):
     release = OpenDataRelease.objects.get(pk=publish(django_capture_on_commit_callbacks))
-    schema = json.loads(client.get(reverse("open_data_schema")).content)
+    schema = json.loads(client.get(reverse("reporting:open_data_schema")).content)
     assert schema["licenses"][0]["name"] == "etalab-2.0"
     assert [field["name"] for field in schema["fields"]] == [field.name for field in opendata.FIELDS]
     target = tmp_path / "agregats.csv"
@@ -120,17 +120,17 @@ def test_a_release_only_after_an_issue(world, django_capture_on_commit_callbacks
 def test_nothing_issued_nothing_published(db, client, django_capture_on_commit_callbacks):
     region_with_activity("PACA", issued=False)
     assert publish(django_capture_on_commit_callbacks) is None
-    assert client.get(reverse("open_data")).status_code == 200
-    assert client.get(reverse("open_data_csv")).status_code == 404
+    assert client.get(reverse("reporting:open_data")).status_code == 200
+    assert client.get(reverse("reporting:open_data_csv")).status_code == 404
 
 
 def test_the_public_page(client, world, django_capture_on_commit_callbacks):
     publish(django_capture_on_commit_callbacks)
-    response = client.get(reverse("open_data"))  # anonymous
+    response = client.get(reverse("reporting:open_data"))  # anonymous
     assert response.status_code == 200
     page = response.content.decode()
     assert "Licence Ouverte / Open Licence version 2.0" in page and "« &lt; 5 »" in page
-    for name in ("open_data_csv", "open_data_json"):
+    for name in ("reporting:open_data_csv", "reporting:open_data_json"):
         download = client.get(reverse(name))
         assert download.status_code == 200 and download["Access-Control-Allow-Origin"] == "*"
         body = b"".join(download.streaming_content).decode()

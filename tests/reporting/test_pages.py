@@ -25,10 +25,10 @@ def _reports_of(structure, count):
 def test_coordinator_list_runs_a_constant_number_of_queries(client, world, count, django_assert_num_queries):
     _reports_of(world.grant.structure, count)
     client.force_login(world.coordinator)
-    client.get(reverse("report_list"))  # session and scope warm-up
+    client.get(reverse("reporting:report_list"))  # session and scope warm-up
     # session, user, scope (2), TOTP check, count, page, and the middleware's savepoint pair
     with django_assert_num_queries(8):
-        response = client.get(reverse("report_list"))
+        response = client.get(reverse("reporting:report_list"))
     assert response.status_code == 200
     assert response.content.count(b"/rapports/") >= count
 
@@ -37,10 +37,10 @@ def test_coordinator_list_runs_a_constant_number_of_queries(client, world, count
 def test_agency_list_runs_a_constant_number_of_queries(client, world, count, django_assert_num_queries):
     _reports_of(world.grant.structure, count)
     client.force_login(world.instructor)
-    client.get(reverse("report_agency_list"))  # session and scope warm-up
+    client.get(reverse("reporting:report_agency_list"))  # session and scope warm-up
     # session, user, scope (2), TOTP check, count, page, periods, départements, savepoint
     with django_assert_num_queries(10):
-        response = client.get(reverse("report_agency_list"))
+        response = client.get(reverse("reporting:report_agency_list"))
     assert response.status_code == 200
     assert response.content.count(b"/ars/rapports/") >= count
 
@@ -49,7 +49,7 @@ def test_agency_list_filters_and_empty_state(client, world):
     (report,) = world.open()
     BiannualReport.objects.filter(pk=report.pk).update(due_on=datetime.date(2025, 7, 31))
     client.force_login(world.instructor)
-    url = reverse("report_agency_list")
+    url = reverse("reporting:report_agency_list")
     assert world.grant.structure.name in client.get(url, {"etat": "retard"}).content.decode()
     assert world.grant.structure.name in client.get(url, {"periode": "2025-H1"}).content.decode()
     empty = client.get(url, {"etat": "accepted"})
@@ -59,31 +59,31 @@ def test_agency_list_filters_and_empty_state(client, world):
 
 def test_empty_lists_say_so(client, world):
     client.force_login(world.coordinator)
-    assert b'data-testid="empty-state"' in client.get(reverse("report_list")).content
+    assert b'data-testid="empty-state"' in client.get(reverse("reporting:report_list")).content
     client.force_login(world.instructor)
-    assert b'data-testid="empty-state"' in client.get(reverse("report_agency_list")).content
+    assert b'data-testid="empty-state"' in client.get(reverse("reporting:report_agency_list")).content
 
 
 def test_lists_are_for_their_roles(client, world):
     client.force_login(world.coordinator)
-    assert client.get(reverse("report_agency_list")).status_code == 403
+    assert client.get(reverse("reporting:report_agency_list")).status_code == 403
     client.force_login(world.instructor)
-    assert client.get(reverse("report_list")).status_code == 403
+    assert client.get(reverse("reporting:report_list")).status_code == 403
 
 
 def test_the_coordinator_writes_saves_and_submits(client, world):
     (report,) = world.open()
     client.force_login(world.coordinator)
-    url = reverse("report_detail", kwargs={"report_id": report.pk})
+    url = reverse("reporting:report_detail", kwargs={"report_id": report.pk})
     page = client.get(url)
     assert page.status_code == 200 and b"Transmettre le rapport" in page.content and b"<svg" in page.content
     data = {**{k: v for k, v in WRITTEN.items() if k != "indicator_values"}, "indicators": "Patients suivis : 120"}
     assert client.post(url, data).status_code == 302
     report.refresh_from_db()
     assert (report.state, report.indicator_values) == ("draft", [{"label": "Patients suivis", "value": "120"}])
-    refused = client.post(reverse("report_submit", kwargs={"report_id": report.pk}), {})
+    refused = client.post(reverse("reporting:report_submit", kwargs={"report_id": report.pk}), {})
     assert refused.status_code == 400 and b"attestation" in refused.content
-    done = client.post(reverse("report_submit", kwargs={"report_id": report.pk}), {"sworn_statement": "on"})
+    done = client.post(reverse("reporting:report_submit", kwargs={"report_id": report.pk}), {"sworn_statement": "on"})
     assert done.status_code == 302
     assert BiannualReport.objects.get(pk=report.pk).state == ReportState.SUBMITTED
     read_only = client.get(url)
@@ -93,7 +93,7 @@ def test_the_coordinator_writes_saves_and_submits(client, world):
 def test_bad_indicators_are_a_400_and_nothing_is_saved(client, world):
     (report,) = world.open()
     client.force_login(world.coordinator)
-    url = reverse("report_detail", kwargs={"report_id": report.pk})
+    url = reverse("reporting:report_detail", kwargs={"report_id": report.pk})
     response = client.post(url, {"use_of_funds": "Texte", "indicators": "une ligne sans valeur"})
     assert response.status_code == 400 and "libellé : valeur".encode() in response.content
     assert BiannualReport.objects.get(pk=report.pk).use_of_funds == ""
@@ -103,7 +103,9 @@ def test_submitting_an_incomplete_report_is_a_400(client, world):
     (report,) = world.open()
     report_save_draft(report=report, by=world.coordinator, use_of_funds="Texte")
     client.force_login(world.coordinator)
-    response = client.post(reverse("report_submit", kwargs={"report_id": report.pk}), {"sworn_statement": "on"})
+    response = client.post(
+        reverse("reporting:report_submit", kwargs={"report_id": report.pk}), {"sworn_statement": "on"}
+    )
     assert response.status_code == 400 and "Sections à compléter".encode() in response.content
 
 
@@ -111,7 +113,7 @@ def test_autosave_keeps_valid_sections_and_reports_invalid_ones(client, world):
     (report,) = world.open()
     client.force_login(world.coordinator)
     response = client.post(
-        reverse("report_autosave", kwargs={"report_id": report.pk}),
+        reverse("reporting:report_autosave", kwargs={"report_id": report.pk}),
         {"use_of_funds": "Écrit en direct", "indicators": "sans deux-points"},
         headers={"HX-Request": "true"},
     )
@@ -131,13 +133,13 @@ def test_the_instructor_asks_for_changes_with_a_comment_then_accepts(client, wor
         sworn_statement=True,
     )
     client.force_login(world.instructor)
-    review = reverse("report_review", kwargs={"report_id": report.pk})
+    review = reverse("reporting:report_review", kwargs={"report_id": report.pk})
     assert b"Demander des modifications" in client.get(review).content
-    changes = reverse("report_request_changes", kwargs={"report_id": report.pk})
+    changes = reverse("reporting:report_request_changes", kwargs={"report_id": report.pk})
     assert client.post(changes, {"comment": ""}).status_code == 400
     assert client.post(changes, {"comment": "Précisez les indicateurs."}).status_code == 302
     assert BiannualReport.objects.get(pk=report.pk).state == ReportState.CHANGES_REQUESTED
-    accept = client.post(reverse("report_accept", kwargs={"report_id": report.pk}), {})
+    accept = client.post(reverse("reporting:report_accept", kwargs={"report_id": report.pk}), {})
     assert accept.status_code == 400  # no longer submitted: the service refuses, the page says why
     assert BiannualReport.objects.get(pk=report.pk).state == ReportState.CHANGES_REQUESTED
 
@@ -145,8 +147,8 @@ def test_the_instructor_asks_for_changes_with_a_comment_then_accepts(client, wor
 def test_a_finance_officer_reads_but_does_not_review(client, world):
     (report,) = world.open()
     client.force_login(world.finance)
-    assert client.get(reverse("report_review", kwargs={"report_id": report.pk})).status_code == 200
-    assert client.post(reverse("report_accept", kwargs={"report_id": report.pk}), {}).status_code == 403
+    assert client.get(reverse("reporting:report_review", kwargs={"report_id": report.pk})).status_code == 200
+    assert client.post(reverse("reporting:report_accept", kwargs={"report_id": report.pk}), {}).status_code == 403
 
 
 def test_menus_per_role(client, world):
@@ -167,7 +169,7 @@ def test_a_professional_of_the_structure_sees_no_report(client, world):
     (report,) = world.open()
     professional = StructureMembershipFactory(structure=world.grant.structure, role=Role.PROFESSIONAL).user
     client.force_login(professional)
-    assert client.get(reverse("report_detail", kwargs={"report_id": report.pk})).status_code == 403
+    assert client.get(reverse("reporting:report_detail", kwargs={"report_id": report.pk})).status_code == 403
     assert not BiannualReport.objects.visible_to(professional).exists()
     assert H1.year == report.year
 
@@ -175,9 +177,9 @@ def test_a_professional_of_the_structure_sees_no_report(client, world):
 def test_agency_staff_reading_a_report_land_on_the_review_page(client, world):
     (report,) = world.open()
     client.force_login(world.finance)
-    response = client.get(reverse("report_detail", kwargs={"report_id": report.pk}))
+    response = client.get(reverse("reporting:report_detail", kwargs={"report_id": report.pk}))
     assert response.status_code == 302
-    assert response["Location"] == reverse("report_review", kwargs={"report_id": report.pk})
+    assert response["Location"] == reverse("reporting:report_review", kwargs={"report_id": report.pk})
 
 
 def test_posting_to_a_submitted_report_is_a_400_that_says_why(client, world):
@@ -188,6 +190,8 @@ def test_posting_to_a_submitted_report_is_a_400_that_says_why(client, world):
         sworn_statement=True,
     )
     client.force_login(world.coordinator)
-    response = client.post(reverse("report_detail", kwargs={"report_id": report.pk}), {"use_of_funds": "Après coup"})
+    response = client.post(
+        reverse("reporting:report_detail", kwargs={"report_id": report.pk}), {"use_of_funds": "Après coup"}
+    )
     assert response.status_code == 400 and b"plus modifiable" in response.content
     assert BiannualReport.objects.get(pk=report.pk).use_of_funds == WRITTEN["use_of_funds"]

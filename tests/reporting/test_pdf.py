@@ -83,7 +83,7 @@ def test_download_serves_an_up_to_date_pdf_to_the_coordinator_and_the_instructor
     report_save_draft(report=report, by=world.coordinator, use_of_funds="Texte du coordinateur")
     for user in (world.coordinator, world.instructor):
         client.force_login(user)
-        response = client.get(reverse("report_pdf", kwargs={"report_id": report.pk}))
+        response = client.get(reverse("reporting:report_pdf", kwargs={"report_id": report.pk}))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert "Texte du coordinateur" in _text(b"".join(response.streaming_content))

@@ -47,7 +47,7 @@ def wave(db):
 
 
 def url(wave) -> str:
-    return reverse("wave_impact", kwargs={"campaign_id": wave.campaign_id})
+    return reverse("reporting:wave_impact", kwargs={"campaign_id": wave.campaign_id})
 
 
 def test_the_impact_of_the_wave(client, wave):
@@ -94,7 +94,7 @@ def test_a_campaign_without_activity(client, db):
     region = RegionFactory(code="PACA")
     wave = WaveFactory(campaign__region=region)
     client.force_login(agent_of(region, Role.REGION_ADMIN))
-    response = client.get(reverse("wave_impact", kwargs={"campaign_id": wave.campaign_id}))
+    response = client.get(reverse("reporting:wave_impact", kwargs={"campaign_id": wave.campaign_id}))
     assert response.status_code == 200
     assert "Aucune intervention" in response.content.decode()
 
@@ -105,7 +105,7 @@ def test_scope_and_roles(client, wave):
     client.force_login(coordinator_of(wave["a"].grant.structure))
     assert client.get(url(wave["wave"])).status_code == 403
     client.force_login(agent_of(wave["region"], Role.FINANCE_OFFICER))
-    index = client.get(reverse("wave_impact_index"))
+    index = client.get(reverse("reporting:wave_impact_index"))
     assert index.status_code == 200 and "AMI 2025" in index.content.decode()
 
 

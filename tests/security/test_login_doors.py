@@ -62,7 +62,7 @@ def test_portal_login_with_a_password_only_opens_nothing(role, settings):
     assert response.url == reverse("mfa_authenticate")
     # The login is pending: every page leads back to the code, and the user is still anonymous.
     _assert_nothing_opens(client, user, redirect_to=reverse("mfa_authenticate"))
-    assert client.get(reverse("home")).context["user"].is_anonymous
+    assert client.get(reverse("reporting:home")).context["user"].is_anonymous
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -297,7 +297,7 @@ def test_the_list_of_ds_deposits_to_confirm_has_constant_queries(client, msp):
 
     add(1, 1000)
     client.force_login(msp.instructor)
-    client.get(reverse("home"))
+    client.get(reverse("reporting:home"))
     few, response = count()
     assert len(response.context["ds_to_confirm"]) == 1
     add(4, 2000)

@@ -1,4 +1,4 @@
-"""Routes of the national view, the impact of a wave and the open data (no namespace, like the rest of reporting)."""
+"""Routes of the national view, the impact of a wave and the open data."""
 
 from django.urls import path
 

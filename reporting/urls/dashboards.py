@@ -1,4 +1,4 @@
-"""Routes of the dashboards (no namespace, like the rest of reporting); filters are GET parameters, no URL args."""
+"""Routes of the dashboards; filters are GET parameters, no URL args."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Routes of the biannual reports and the region's consolidations (no namespace, like the rest of reporting)."""
+"""Routes of the biannual reports and the region's consolidations."""
 
 from django.urls import path
 

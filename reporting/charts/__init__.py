@@ -7,7 +7,7 @@ than a JS library: no script under the CSP, the same drawing in the browser and 
 The SVG is self-contained so WeasyPrint renders it too: a ``viewBox`` (it scales to its container), presentation
 attributes rather than CSS (no variables, no stylesheet), system fonts only, no script. Series differ by a pattern
 (solid, stripes, dots, cross-hatch…) and by their legend, not by colour alone; every text is escaped. The drawing
-itself is in ``reporting.chart_svg``; this module is the API the pages and the PDFs use.
+itself is in ``reporting.charts.svg``; this module is the API the pages and the PDFs use.
 """
 
 import hashlib
@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.utils.safestring import SafeString, mark_safe
 
-from reporting.chart_svg import draw, format_value, percentage, to_decimal
+from reporting.charts.svg import draw, format_value, percentage, to_decimal
 
 # Month labels of the charts and their data tables (short enough for twelve bars).
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
