@@ -377,3 +377,10 @@ _.awaits_ds_confirmation  # template attribute (protocols/templates)
 _.do_POST  # http.server hook (tests/protocols/ds/fake_ds.py)
 _.log_message  # http.server hook
 _.daemon_threads  # socketserver option
+_.PROTOCOLE_TERMINE  # choices member (funding/models/eligibility.py), stored as a string
+_.SERIOUS_EVENT  # choices members of the end motives (protocols/models/ending.py), chosen in the form
+_.REPEATED_EVENTS
+_.QUALITY_SAFETY
+_.NON_COMPLIANCE
+_.TEAM_REQUEST
+_.is_ended  # Protocol.is_ended (protocols/models/protocol.py), for templates

@@ -16,6 +16,7 @@ What the rules read (the semantics every caller relies on):
 - a protocol is declared on ``d`` iff a declaration is in force on or before ``d`` (``Declaration.in_force_on``: the
   portal deposit, or the DS deposit the ARS confirmed);
 - a suspension covers [starts_on, lifted_on): the day of lifting is excluded;
+- a protocol whose implementation the ARS ended covers up to ``Protocol.ended_on`` included (:data:`ENDED_ON`);
 - a membership covers [joined_on, left_on): the day of departure is excluded; only accepted memberships count;
 - a delegate is trained on ``d`` when a training of his delegate membership was completed on or before ``d``.
 
@@ -34,7 +35,15 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from protocols.models import Declaration, MembershipStatus, Suspension, TeamMembership, TeamRole, Training
+from protocols.models import (
+    Declaration,
+    MembershipStatus,
+    Protocol,
+    Suspension,
+    TeamMembership,
+    TeamRole,
+    Training,
+)
 
 # Where the rules report on the intervention form.
 DATE, DELEGANT = "performed_on", "delegant"
@@ -92,11 +101,15 @@ RULES = (
             AND (s2.lifted_on IS NULL OR s2.lifted_on > i.performed_on))
         END""",
     ),
+    Rule("protocole_termine", DATE, "pe.ended_on IS NOT NULL AND i.performed_on > pe.ended_on"),
     Rule("delegue_hors_equipe", DATE, f"NOT {_in_team_on_date('md', 'i.delegate_id', TeamRole.DELEGATE)}"),
     Rule("delegue_non_forme", DATE, "t.first_completed IS NULL OR t.first_completed > i.performed_on"),
     Rule("delegant_hors_equipe", DELEGANT, f"NOT {_in_team_on_date('ma', 'i.delegant_id', TeamRole.DELEGANT)}"),
 )
 CODES = tuple(rule.code for rule in RULES)
+# The last day an ended protocol covers, in the joined inputs (NULL while it is not ended). The funding engine reads
+# it too: past the end of a line cut at the protocol's end, the reason is the protocol's end, not the line's.
+ENDED_ON = "pe.ended_on"
 
 # The aggregates the rules compare with, joined to the interventions ``i``.
 INPUTS_SQL = f"""
@@ -107,6 +120,9 @@ LEFT JOIN (
   SELECT protocol_id, COUNT(*) AS n, MIN(starts_on) AS starts_on, MAX(lifted_on) AS lifted_on
   FROM {{suspension}} GROUP BY protocol_id
 ) s ON s.protocol_id = i.protocol_id
+LEFT JOIN (
+  SELECT id, ended_on FROM {{protocol}} WHERE ended_on IS NOT NULL
+) pe ON pe.id = i.protocol_id
 LEFT JOIN ({_team_aggregate(TeamRole.DELEGATE)}) md
   ON md.protocol_id = i.protocol_id AND md.professional_id = i.delegate_id
 LEFT JOIN ({_team_aggregate(TeamRole.DELEGANT)}) ma
@@ -124,6 +140,7 @@ def tables() -> dict[str, str]:
     """The table names the SQL above is formatted with."""
     return {
         "declaration": Declaration._meta.db_table,
+        "protocol": Protocol._meta.db_table,
         "suspension": Suspension._meta.db_table,
         "team": TeamMembership._meta.db_table,
         "training": Training._meta.db_table,

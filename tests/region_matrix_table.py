@@ -197,6 +197,8 @@ TABLE = {
     "protocols:protocol_create": "GET C=200 *=403 | POST C=400 *=403",
     "protocols:protocol_detail": "GET N=403 MU,MC=404 *=200 | POST N=403 *=405",
     "protocols:protocol_edit": "GET C=200 *=403 | POST C=400 *=403",
+    "protocols:protocol_end": "GET I,A=200 *=403 | POST I,A=400 *=403",
+    "protocols:protocol_end_letter": "GET C,I,F,A,S=200 *=403 | POST C,I,F,A,S=405 *=403",
     "protocols:protocol_indicators": "GET N=403 MU,MC=404 *=200 | POST C=400 N=403 *=404",
     "protocols:protocol_list": "GET C=200 *=403 | POST C=405 *=403",
     "protocols:protocol_pdf": "GET N=403 MU,MC=404 *=200 | POST N=403 *=405",

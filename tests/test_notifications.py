@@ -14,6 +14,7 @@ from funding.services.tableau_notifications import _coordinators as tableau_coor
 from funding.services.tableau_notifications import _finance_officers
 from portal.mail import notifications_off
 from portal.roles import Role
+from protocols.services.endings import protocol_end
 from protocols.services.vigilance import adverse_event_report, protocol_suspend
 from reporting.services.notifications import notify_opened, notify_submitted
 from tests.funding.factories import DecisionFactory, DossierFactory
@@ -49,6 +50,17 @@ def _suspend(world):
     )
 
 
+def _end(world):
+    protocol = ProtocolFactory(declared=True, structure=world.structure)
+    protocol_end(
+        protocol=protocol,
+        by=world.people["instructor", "active"],
+        ended_on=datetime.date(2025, 9, 30),
+        ground="eig",
+        motive="EIG",
+    )
+
+
 def _adverse_event(world):
     protocol = ProtocolFactory(declared=True, structure=world.structure)
     adverse_event_report(
@@ -63,6 +75,7 @@ def _adverse_event(world):
 # One path per recipient queryset use: (what is sent, who must receive it).
 PATHS = {
     "protocole suspendu (coordinateurs)": (_suspend, "coordinator"),
+    "mise en œuvre annulée, courrier (coordinateurs)": (_end, "coordinator"),
     "événement indésirable (instructeurs)": (_adverse_event, "instructor"),
     "dossier irrecevable (coordinateurs)": (
         lambda world: notify_inadmissible(DossierFactory(structure=world.structure, submitted=True)),

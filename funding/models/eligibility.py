@@ -14,6 +14,7 @@ class ExclusionReason(models.TextChoices):
     DATE_FUTURE = "date_future", "Date dans le futur"
     PROTOCOLE_NON_DECLARE = "protocole_non_declare", "Protocole non encore déclaré à cette date"
     PROTOCOLE_SUSPENDU = "protocole_suspendu", "Protocole suspendu à cette date"
+    PROTOCOLE_TERMINE = "protocole_termine", "Mise en œuvre du protocole annulée par l'ARS avant cette date"
     DELEGUE_HORS_EQUIPE = "delegue_hors_equipe", "Délégué absent de l'équipe à cette date"
     DELEGUE_NON_FORME = "delegue_non_forme", "Formation du délégué non terminée à cette date"
     DELEGANT_HORS_EQUIPE = "delegant_hors_equipe", "Délégant absent de l'équipe à cette date"

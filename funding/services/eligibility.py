@@ -3,14 +3,15 @@
 An intervention of funding line G dated d is eligible iff every rule holds; otherwise its reason is the first failing
 rule:
 
-1. ``hors_subvention``: no funding line of the structure for the protocol, or d outside [starts_on, ends_on];
-2. – 7. the protocol's rules, written once in ``protocols.eligibility_rules`` (the intervention forms read the same
-   text): ``date_future``, ``protocole_non_declare``, ``protocole_suspendu``, ``delegue_hors_equipe``,
-   ``delegue_non_forme``, ``delegant_hors_equipe``;
-8. ``doublon``: among the interventions that pass rules 1–7, the same act reported twice (same structure, protocol,
+1. ``hors_subvention``: no funding line of the structure for the protocol, or d outside [starts_on, ends_on] — except
+   after the end of a line that runs up to the protocol's end (``Protocol.ended_on``): rule 5 says why;
+2. – 8. the protocol's rules, written once in ``protocols.eligibility_rules`` (the intervention forms read the same
+   text): ``date_future``, ``protocole_non_declare``, ``protocole_suspendu``, ``protocole_termine``,
+   ``delegue_hors_equipe``, ``delegue_non_forme``, ``delegant_hors_equipe``;
+9. ``doublon``: among the interventions that pass rules 1–8, the same act reported twice (same structure, protocol,
    episode reference, date and delegate: ``ACT_KEY``) earns once. The database already refuses a second active copy
    (``intervention_identical_row_unique``); the engine says it again so that its count never depends on it;
-9. ``episode_deja_compte``: on a line counted **per patient** (``Grant.counting_unit``, the SNP forfait of seed 003),
+10. ``episode_deja_compte``: on a line counted **per patient** (``Grant.counting_unit``, the SNP forfait of seed 003),
    every contact of an episode (``EPISODE_KEY``) but the first — earliest date, then the delegate, then first
    recorded — is excluded. A line counted **per intervention** (the AMI grant of seed 000, "25 € par intervention
    réalisée") pays every eligible intervention, another date of the same episode included.
@@ -21,7 +22,7 @@ its own, so it never creates a payable line.
 One ``INSERT … SELECT … ON CONFLICT DO UPDATE`` computes a whole scope (protocols, structures, a region or
 everything): a ``CASE`` whose every rule compares the intervention's date with an aggregate joined by equality (first
 deposit, suspensions, memberships and trainings per protocol and professional: hash joins, no subquery per row), then
-two ``ROW_NUMBER()`` over one sort of the episodes for rules 8 and 9. Rows whose result did not change are not
+two ``ROW_NUMBER()`` over one sort of the episodes for rules 9 and 10. Rows whose result did not change are not
 rewritten. A region of a million interventions is measured by ``tests/bench/bench_eligibility.py``.
 """
 
@@ -59,10 +60,13 @@ def _columns(alias: str, key) -> str:
 
 
 # Rule 1 here (the funding line is this layer's), then the protocol's rules as ``protocols.eligibility_rules`` writes
-# them, in the same order.
+# them, in the same order. A line that runs up to its protocol's end (the end cut it there: ``grants_follow_end``)
+# leaves the days after to ``protocole_termine``: the protocol's end is why they earn nothing.
 RULES_SQL = f"""
 CASE
-  WHEN g.id IS NULL OR i.performed_on < g.starts_on OR i.performed_on > g.ends_on THEN '{R.HORS_SUBVENTION}'
+  WHEN g.id IS NULL OR i.performed_on < g.starts_on
+    OR (i.performed_on > g.ends_on AND NOT COALESCE(g.ends_on >= {eligibility_rules.ENDED_ON}, FALSE))
+    THEN '{R.HORS_SUBVENTION}'
 {eligibility_rules.when_branches_sql()}
   ELSE ''
 END
@@ -73,7 +77,7 @@ LEFT JOIN {{grant}} g ON g.structure_id = i.structure_id AND g.protocol_id = i.p
 {eligibility_rules.inputs_sql()}
 """
 
-# Rules 8 and 9 after rules 1–7 (``rule_reason``): the act's rank among its copies, the contact's rank in its episode.
+# Rules 9 and 10 after rules 1–8 (``rule_reason``): the act's rank among its copies, the contact's rank in its episode.
 REASON_SQL = f"""CASE WHEN ranked.rule_reason <> '' THEN ranked.rule_reason
             WHEN ranked.act_rank > 1 THEN '{R.DOUBLON}'
             WHEN ranked.counting_unit = '{CountingUnit.PATIENT}' AND ranked.episode_rank > 1
@@ -172,7 +176,7 @@ def recompute_eligibility(
 
     The scope is the intersection of the given filters (None: no filter; all None: every intervention). ``since``
     limits the rows written to those dated on or after it (earlier ones cannot change: every rule looks at its own
-    date, and rules 8 and 9 only at earlier rows). Call it after changing a grant:
+    date, and rules 9 and 10 only at earlier rows). Call it after changing a grant:
     ``recompute_eligibility(structure_ids=[grant.structure_id])``.
     """
     protocol_ids, structure_ids, region_ids = (

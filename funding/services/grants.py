@@ -8,6 +8,10 @@
   demo's 2025-03-01 → 2027-12-31); the ARS may set other dates when opening the grant by hand.
 - Reference: ``SUB-<region>-<year of the start>-<NNN>``, numbered per region and year.
 - State: *closed* by the ARS (final), otherwise *active* or *suspended* following the protocol's suspension.
+- End of the protocol (``Protocol.ended_on``, decided by the ARS): the line stops at the protocol's last day
+  (``grants_follow_protocol_end``): its ``ends_on`` is cut there, so statements, reports and forecasts stop; an SNP
+  line is also closed (nobody else would close it), an AMI grant is closed by the region admin once its last
+  statement is paid, as any grant.
 
 SNP lines (``Regime.SNP``, seed 003): when a CPTS, MSP or CDS has declared its adhesion to a national protocol whose
 catalogue entry carries a forfait, ``snp_line_open`` opens its line: from the declaration date, no end
@@ -40,7 +44,7 @@ from portal.access import get_scope
 from portal.errors import ApplicationError
 from portal.models import Region, StructureKind
 from portal.roles import Role
-from protocols.models import Protocol, Suspension
+from protocols.models import Protocol, ProtocolEnding, Suspension
 from protocols.models.protocol import ProtocolKind, ProtocolStatus
 
 GRANT_YEARS = 3
@@ -93,6 +97,12 @@ def grant_open(
     protocol = dossier.protocol
     if protocol is not None and not protocol.is_local:
         raise ApplicationError(NATIONAL_PROTOCOL_REFUSED, code="national_protocol")
+    if protocol is not None and protocol.status == ProtocolStatus.ENDED:
+        raise ApplicationError(
+            f"La mise en œuvre du protocole a été annulée par l'ARS (dernier jour le {protocol.ended_on:%d/%m/%Y}) : "
+            "aucune subvention ne s'ouvre.",
+            code="protocol_ended",
+        )
     if not protocol_is_declared(protocol):
         raise ApplicationError(
             "Le protocole n'est pas encore déclaré à l'ARS : la subvention s'ouvrira à sa déclaration.",
@@ -189,9 +199,45 @@ def snp_line_open(*, protocol_id: int) -> Grant | None:
     return line
 
 
+@transaction.atomic
+def grants_follow_protocol_end(*, protocol_id: int) -> list[Grant]:
+    """The lines of an ended protocol stop at its last day (idempotent: returns the lines changed).
+
+    ``ends_on`` is cut to the protocol's last day (never before the line's start: an end before the line began
+    leaves it one day long, and ``protocole_termine`` still excludes everything after the end). An SNP line is closed
+    as well, by the agent who ended the protocol; an AMI grant stays for the region admin to close."""
+    protocol = Protocol.objects.filter(pk=protocol_id, status=ProtocolStatus.ENDED).first()
+    if protocol is None:
+        return []
+    ending = ProtocolEnding.objects.filter(protocol=protocol).select_related("decided_by").first()
+    changed = []
+    for grant in Grant.objects.select_for_update(of=("self",)).filter(protocol=protocol).order_by("pk"):
+        fields = []
+        last_day = max(grant.starts_on, min(grant.ends_on, protocol.ended_on))
+        if grant.ends_on != last_day:
+            grant.ends_on = last_day
+            fields.append("ends_on")
+        if grant.is_snp and grant.state != GrantState.CLOSED:
+            grant.state = GrantState.CLOSED
+            grant.closed_at, grant.closed_by = timezone.now(), ending.decided_by if ending else None
+            grant.close_reason = (
+                f"Mise en œuvre du protocole {protocol.code} annulée par l'ARS : dernier jour le "
+                f"{protocol.ended_on:%d/%m/%Y}."
+            )
+            fields += ["state", "closed_at", "closed_by", "close_reason"]
+        if fields:
+            grant.full_clean()
+            grant.save(update_fields=fields)
+            changed.append(grant)
+    if changed:
+        recompute_eligibility(protocol_ids=[protocol.pk])
+    return changed
+
+
 def grants_sync_protocol(*, protocol_id: int) -> None:
-    """After a suspension, a lifting or a declaration of a protocol: open waiting grants and the SNP line of a
-    forfait-funded adhesion, follow suspensions."""
+    """After a suspension, a lifting, a declaration or the end of a protocol: open waiting grants and the SNP line of
+    a forfait-funded adhesion, follow suspensions, stop the lines at the protocol's end."""
+    grants_follow_protocol_end(protocol_id=protocol_id)
     grants_open_pending(protocol_id=protocol_id)
     snp_line_open(protocol_id=protocol_id)
     for grant in Grant.objects.filter(protocol_id=protocol_id).exclude(state=GrantState.CLOSED):

@@ -1,6 +1,7 @@
 from protocols.models.catalogue import VERSIONED_FIELDS, ForfaitUnit, NationalProtocol, NationalProtocolVersion
 from protocols.models.declaration import AdverseEvent, Declaration, IndicatorValue, Suspension
 from protocols.models.ds import DeclarationChannel, DsCheck, RegionDeclarationSettings
+from protocols.models.ending import EndGround, ProtocolEnding, can_end
 from protocols.models.intervention import ImportBatch, Intervention, InterventionSource
 from protocols.models.protocol import (
     ChecklistAnswer,
@@ -28,6 +29,7 @@ __all__ = [
     "DsCheck",
     "DocumentKind",
     "DocumentStatus",
+    "EndGround",
     "ImportBatch",
     "IndicatorValue",
     "Intervention",
@@ -39,6 +41,7 @@ __all__ = [
     "NationalProtocolVersion",
     "VERSIONED_FIELDS",
     "Protocol",
+    "ProtocolEnding",
     "ProtocolEvent",
     "ProtocolKind",
     "ProtocolStatus",
@@ -48,4 +51,5 @@ __all__ = [
     "TeamMembership",
     "TeamRole",
     "Training",
+    "can_end",
 ]

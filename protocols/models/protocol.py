@@ -42,7 +42,8 @@ class ProtocolTheme(models.TextChoices):
 class ProtocolStatus(models.TextChoices):
     DRAFT = "draft", "Brouillon"
     DECLARED = "declared", "Déclaré à l'ARS (en vigueur)"
-    ENDED = "ended", "Arrêté"
+    # Seed 001: "L'ARS peut […] suspendre ou annuler la mise en œuvre d'un protocole" (``protocols.models.ending``).
+    ENDED = "ended", "Mise en œuvre annulée par l'ARS"
 
 
 class ProtocolChildQuerySet(ScopedQuerySet):
@@ -150,6 +151,8 @@ class Protocol(models.Model):
     )
     status = models.CharField("état", max_length=10, choices=ProtocolStatus.choices, default=ProtocolStatus.DRAFT)
     declared_on = models.DateField("en vigueur depuis", null=True, blank=True)
+    # The last day the protocol covers once the ARS ended its implementation (``ProtocolEnding`` says why).
+    ended_on = models.DateField("dernier jour de mise en œuvre", null=True, blank=True)
     created_by = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("créé le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
@@ -175,6 +178,17 @@ class Protocol(models.Model):
             models.CheckConstraint(
                 condition=Q(status=ProtocolStatus.DRAFT) | Q(declared_on__isnull=False),
                 name="protocol_declared_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ProtocolStatus.ENDED, ended_on__isnull=False)
+                | (~Q(status=ProtocolStatus.ENDED) & Q(ended_on__isnull=True)),
+                name="protocol_ended_iff_end_date",
+                violation_error_message="Seul un protocole dont la mise en œuvre est annulée a un dernier jour.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=models.F("declared_on")),
+                name="protocol_ends_after_declaration",
+                violation_error_message="La fin de mise en œuvre ne peut pas précéder la déclaration du protocole.",
             ),
             models.CheckConstraint(
                 condition=Q(medical_minutes_saved__isnull=True) | Q(medical_minutes_saved__lte=240),
@@ -226,6 +240,10 @@ class Protocol(models.Model):
 
     def can_be_suspended_by(self, user) -> bool:
         return not self.suspend_refusal(user)
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status == ProtocolStatus.ENDED
 
     @property
     def required_training_hours(self):
@@ -296,6 +314,7 @@ class ProtocolEvent(models.Model):
         ADVERSE_EVENT = "adverse", "Événement indésirable signalé"
         SUSPENDED = "suspended", "Protocole suspendu par l'ARS"
         LIFTED = "lifted", "Suspension levée par l'ARS"
+        ENDED = "ended", "Mise en œuvre annulée par l'ARS"
 
     protocol = models.ForeignKey(Protocol, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField("étape", max_length=12, choices=Kind.choices)

@@ -72,7 +72,8 @@ def declaration_problems(*, protocol: Protocol, on: datetime.date | None = None)
     on = on or today()
     problems: list[Problem] = []
     if protocol.status == ProtocolStatus.ENDED:
-        return [Problem("Ce protocole est arrêté : il ne se déclare plus.", "contenu")]
+        ended = "La mise en œuvre de ce protocole a été annulée par l'ARS : il ne se déclare plus."
+        return [Problem(ended, "contenu")]
     for label in protocol.missing_fields():
         problems.append(Problem(f"Section à compléter : {label}.", "contenu"))
     esp = _esp_problem(protocol)

@@ -1,7 +1,8 @@
 """Writes of interventions logged one by one: a delegate logs, edits or cancels an intervention.
 
 A delegate may only log what the protocol allows on that date: the form refuses a date in the future, a protocol not
-yet declared or suspended on that date, a delegate not in the team or not yet trained, a delegant not in the team
+yet declared, suspended or no longer implemented (ended by the ARS) on that date, a delegate not in the team or not
+yet trained, a delegant not in the team
 (the rules of ``protocols.eligibility_rules``, the very conditions the funding engine excludes with), and the same
 act logged twice (``STORED_ACT_KEY``).
 (Imports store such rows and let the eligibility exclude them with a reason: a reporting table is a record of what
@@ -69,6 +70,12 @@ def _explain_rules(protocol, delegate, delegant, performed_on, today, add) -> No
         add(
             "performed_on",
             f"Le protocole était suspendu le {day} (suspension du {_fmt(suspension.starts_on)}, {until}).",
+        )
+    if "protocole_termine" in failed:
+        add(
+            "performed_on",
+            f"La mise en œuvre du protocole a été annulée par l'ARS : son dernier jour était le "
+            f"{_fmt(protocol.ended_on)}.",
         )
     if "delegue_hors_equipe" in failed:
         add("performed_on", f"{delegate.user.get_full_name()} n'était pas délégué de l'équipe le {day}.")

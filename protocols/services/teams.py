@@ -92,7 +92,7 @@ def team_invite(*, protocol: Protocol, professional: Professional, role: str, by
     protocol = lock_protocol(protocol)
     require_coordinator(by, protocol)
     if protocol.status == ProtocolStatus.ENDED:
-        raise ApplicationError("Ce protocole est arrêté : son équipe ne change plus.")
+        raise ApplicationError("La mise en œuvre de ce protocole a été annulée par l'ARS : son équipe ne change plus.")
     if not invitable_professionals(protocol).filter(pk=professional.pk).exists():
         if protocol.team.current().filter(professional=professional).exists():
             raise ApplicationError("Ce professionnel est déjà dans l'équipe ou invité.", field="professional")
@@ -138,7 +138,9 @@ def team_invitation_accept(*, membership: TeamMembership, by, on: datetime.date 
     if membership.status != MembershipStatus.INVITED:
         raise ApplicationError(f"Cette invitation n'est plus en attente ({membership.get_status_display().lower()}).")
     if protocol.status == ProtocolStatus.ENDED:
-        raise ApplicationError("Ce protocole est arrêté : il n'accueille plus de professionnels.")
+        raise ApplicationError(
+            "La mise en œuvre de ce protocole a été annulée par l'ARS : il n'accueille plus de professionnels."
+        )
     on = on or today()
     overlapping = (
         TeamMembership.objects.filter(protocol=protocol, professional=membership.professional)

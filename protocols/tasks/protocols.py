@@ -23,3 +23,14 @@ def declaration_receipt_task(declaration_id: int) -> None:
     except PdfUnavailable:
         # The deposit stands; the receipt page renders it on demand once the PDF libraries are installed.
         logger.warning("Récépissé %s non généré : bibliothèques PDF absentes.", declaration_id)
+
+
+@shared_task(name="protocols.protocol_end_letter")
+def protocol_end_letter_task(ending_id: int, notify: bool = True) -> None:
+    """Store and send the letter of an ended protocol (idempotent: sent once)."""
+    from protocols.services.endings import protocol_end_letter_send
+
+    try:
+        protocol_end_letter_send(ending_id=ending_id, notify=notify)
+    except PdfUnavailable:
+        logger.warning("Courrier de fin de mise en œuvre %s non généré : bibliothèques PDF absentes.", ending_id)

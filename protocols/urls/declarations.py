@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from protocols.views import declarations, ds, vigilance
+from protocols.views import declarations, ds, endings, vigilance
 
 urlpatterns = [
     path("protocoles/<int:protocol_id>/declarer/", declarations.declaration_new, name="declaration_new"),
@@ -35,6 +35,8 @@ urlpatterns = [
     path("evenements/<int:adverse_event_id>/", vigilance.adverse_event_detail, name="adverse_event_detail"),
     path("protocoles/<int:protocol_id>/suspendre/", vigilance.protocol_suspend, name="protocol_suspend"),
     path("suspensions/<int:suspension_id>/lever/", vigilance.suspension_lift, name="suspension_lift"),
+    path("protocoles/<int:protocol_id>/annuler-la-mise-en-oeuvre/", endings.protocol_end, name="protocol_end"),
+    path("fins-de-mise-en-oeuvre/<int:ending_id>/courrier/", endings.protocol_end_letter, name="protocol_end_letter"),
     path("protocoles/<int:protocol_id>/indicateurs/", vigilance.protocol_indicators, name="protocol_indicators"),
     path("ars/declarations/", vigilance.agency_declarations, name="agency_declarations"),
     path("ars/pieces/", vigilance.agency_documents, name="agency_documents"),

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from portal.access import get_scope
 from portal.roles import AGENCY_ROLES, STRUCTURE_ROLES, Role
-from protocols.models import Protocol, ProtocolStatus
+from protocols.models import Protocol, ProtocolStatus, can_end
 from protocols.selectors import suspension_on
 from protocols.services.common import is_agent, is_coordinator, today
 
@@ -40,5 +40,6 @@ def protocol_page_context(user, protocol: Protocol, section: str) -> dict:
         "is_agent": is_agent(user, protocol, *AGENCY_ROLES) or scope.is_superadmin,
         "current_suspension": suspension_on(protocol, day) if protocol.status == ProtocolStatus.DECLARED else None,
         "can_suspend": protocol.can_be_suspended_by(user),
+        "can_end": can_end(user, protocol),
         "today": day,
     }

@@ -15,7 +15,7 @@ from portal.roles import Role
 from portal.uploads import serve_private_file
 from protocols.forms.declarations import DeclarationConfirmForm
 from protocols.forms.ds import DsDeclarationConfirmForm
-from protocols.models import Declaration, DeclarationChannel, MemberDocument
+from protocols.models import Declaration, DeclarationChannel, MemberDocument, ProtocolEnding
 from protocols.selectors import declaration_diff, team_rows
 from protocols.services import declarations as services
 from protocols.services import ds as ds_services
@@ -94,6 +94,9 @@ def declaration_list(request, protocol_id):
         .order_by("-version")
     )
     context["suspensions"] = protocol.suspensions.select_related("suspended_by", "lifted_by").order_by("-starts_on")
+    context["ending"] = (
+        ProtocolEnding.objects.visible_to(request.user).filter(protocol=protocol).select_related("decided_by").first()
+    )
     return render(request, "protocols/declaration_list.html", context)
 
 

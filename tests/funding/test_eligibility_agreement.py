@@ -5,7 +5,8 @@ agree, at the bounds of every date.
 
 What "agree" means, case by case:
 
-- a protocol rule (``date_future`` … ``delegant_hors_equipe``): the form refuses, on the rule's field, and the engine
+- a protocol rule (``date_future`` … ``delegant_hors_equipe``, ``protocole_termine`` included): the form refuses, on
+  the rule's field, and the engine
   excludes with that rule as its reason;
 - the same act reported twice (``doublon``): the form refuses, and the database never stores the second copy, so the
   engine never pays it;
@@ -25,6 +26,7 @@ from django.db import IntegrityError, transaction
 from funding.models import InterventionEligibility
 from funding.services.eligibility import RULES_IN_ORDER
 from protocols.eligibility_rules import CODES, RULES
+from protocols.models import Protocol
 from protocols.services.interventions import intervention_problems
 from tests.funding.eligibility_world import EligibilityWorld, build_world
 from tests.protocols.factories import SuspensionFactory
@@ -46,6 +48,13 @@ class Case:
 
 def _suspend_june(world):
     SuspensionFactory(protocol=world.protocol, starts_on=D(2025, 6, 1), lifted_on=D(2025, 6, 15))
+    return {}
+
+
+def _end_june(world):
+    """The ARS ended the protocol's implementation: 30 June is its last day (the grant runs on, as decided)."""
+    Protocol.objects.filter(pk=world.protocol.pk).update(status="ended", ended_on=D(2025, 6, 30))
+    world.protocol.refresh_from_db()
     return {}
 
 
@@ -91,6 +100,8 @@ CASES = [
     Case("le premier jour de la suspension", D(2025, 6, 1), "protocole_suspendu", setup=_suspend_june),
     Case("le dernier jour suspendu", D(2025, 6, 14), "protocole_suspendu", setup=_suspend_june),
     Case("le jour de la levée", D(2025, 6, 15), "eligible", setup=_suspend_june),
+    Case("le dernier jour de mise en œuvre", D(2025, 6, 30), "eligible", setup=_end_june),
+    Case("le lendemain du dernier jour de mise en œuvre", D(2025, 7, 1), "protocole_termine", setup=_end_june),
     Case("la veille du début de la subvention", D(2025, 3, 31), "hors_subvention", LATE_GRANT),
     Case("le premier jour de la subvention", D(2025, 4, 1), "eligible", LATE_GRANT),
     Case("le dernier jour de la subvention", D(2025, 6, 30), "eligible", SHORT_GRANT),

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from funding.models import ExclusionReason, InterventionEligibility
 from funding.services.eligibility import RULES_IN_ORDER, recompute_eligibility
-from protocols.models import MembershipStatus, TeamRole
+from protocols.models import MembershipStatus, Protocol, TeamRole
 from tests.funding.eligibility_world import build_world
 from tests.protocols.factories import SuspensionFactory, TeamMembershipFactory, TrainingFactory
 
@@ -26,6 +26,7 @@ def test_rules_are_listed_in_the_order_of_the_issue():
         "date_future",
         "protocole_non_declare",
         "protocole_suspendu",
+        "protocole_termine",
         "delegue_hors_equipe",
         "delegue_non_forme",
         "delegant_hors_equipe",
@@ -369,7 +370,7 @@ def test_a_second_contact_never_earns_a_second_payment(unit):
 
 
 def _break_rules_from(world, first_broken: int):
-    """Make every rule from ``first_broken`` (1-based) to 7 fail for an intervention of 2025-10-05; return it."""
+    """Make every rule from ``first_broken`` (1-based) to 8 fail for an intervention of 2025-10-05; return it."""
     day = D(2025, 10, 5)
     delegate, delegant = world.delegate, world.delegant
     today = D(2025, 12, 31)
@@ -382,13 +383,16 @@ def _break_rules_from(world, first_broken: int):
         world.protocol.declarations.update(deposited_on=D(2025, 11, 1), in_force_on=D(2025, 11, 1))
     if first_broken <= 4:
         SuspensionFactory(protocol=world.protocol, starts_on=D(2025, 10, 1))
-    if first_broken <= 6:
+    if first_broken <= 5:
+        # Ended on the 4th, after the grant's end of rule 1: the grant ran out first, so rule 1 still speaks there.
+        Protocol.objects.filter(pk=world.protocol.pk).update(status="ended", ended_on=D(2025, 10, 4))
+    if first_broken <= 7:
         world.delegate_membership.training.completed_on = D(2025, 11, 1)
         world.delegate_membership.training.save()
-    if first_broken <= 5:
+    if first_broken <= 6:
         world.delegate_membership.joined_on = D(2025, 10, 6)
         world.delegate_membership.save()
-    if first_broken <= 7:
+    if first_broken <= 8:
         world.delegant_membership.joined_on = D(2025, 10, 6)
         world.delegant_membership.save()
     intervention = world.intervention(day, delegate=delegate, delegant=delegant)
@@ -396,7 +400,7 @@ def _break_rules_from(world, first_broken: int):
     return intervention
 
 
-@pytest.mark.parametrize("first_broken", range(1, 8))
+@pytest.mark.parametrize("first_broken", range(1, 9))
 def test_the_reason_is_the_first_failing_rule(first_broken):
     world = build_world()
     intervention = _break_rules_from(world, first_broken)

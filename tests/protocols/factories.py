@@ -13,6 +13,7 @@ from protocols.models import (
     NationalProtocol,
     NationalProtocolVersion,
     Protocol,
+    ProtocolEnding,
     Suspension,
     TeamMembership,
     TeamRole,
@@ -73,6 +74,10 @@ class ProtocolFactory(factory.django.DjangoModelFactory):
         national = factory.Trait(
             kind="national", theme="", national_protocol=factory.SubFactory(NationalProtocolFactory)
         )
+        # Implementation ended by the ARS after 30 September 2025 (add a ``ProtocolEndingFactory`` for the decision).
+        ended = factory.Trait(
+            status="ended", declared_on=datetime.date(2025, 3, 1), ended_on=datetime.date(2025, 9, 30)
+        )
 
 
 class TeamMembershipFactory(factory.django.DjangoModelFactory):
@@ -130,6 +135,18 @@ class SuspensionFactory(factory.django.DjangoModelFactory):
     starts_on = datetime.date(2025, 10, 1)
     reason = "Événement indésirable grave en cours d'analyse"
     suspended_by = factory.SubFactory(UserFactory)
+
+
+class ProtocolEndingFactory(factory.django.DjangoModelFactory):
+    """The ARS's decision on an ended protocol (no letter stored: the service renders it)."""
+
+    class Meta:
+        model = ProtocolEnding
+
+    protocol = factory.SubFactory(ProtocolFactory, ended=True)
+    ground = "eig"
+    motive = "Événement indésirable grave : réorientation tardive vers le médecin"
+    decided_by = factory.SubFactory(UserFactory)
 
 
 class AdverseEventFactory(factory.django.DjangoModelFactory):

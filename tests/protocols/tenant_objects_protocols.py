@@ -1,5 +1,6 @@
 """Protocols objects of the foreign region (CVL) for the tenant matrix: a declared local protocol with its team,
-documents, a version, a suspension, an adverse event and an indicator."""
+documents, a version, a suspension, an adverse event and an indicator; a second protocol whose implementation the ARS
+ended, with the decision (its letter)."""
 
 import datetime
 
@@ -8,6 +9,7 @@ from tests.protocols.factories import (
     AdverseEventFactory,
     DeclarationFactory,
     NationalProtocolFactory,
+    ProtocolEndingFactory,
     ProtocolFactory,
     SuspensionFactory,
     TeamMembershipFactory,
@@ -50,6 +52,10 @@ def build(world):
         protocol=protocol, suspended_by=world.objects["instructor"], starts_on=datetime.date(2025, 6, 1)
     )
     event = AdverseEventFactory(protocol=protocol, reported_by=coordinator, description=FOREIGN_MARKER)
+    ended = ProtocolFactory(
+        structure=structure, created_by=coordinator, code="LOC-CVL-FIN", title=f"Fin {FOREIGN_MARKER}", ended=True
+    )
+    ending = ProtocolEndingFactory(protocol=ended, decided_by=world.objects["instructor"], motive=FOREIGN_MARKER)
     world.objects.update(protocol=protocol, team_membership=delegate, declaration=declaration)
     world.kwargs.update(
         protocol_id=protocol.pk,
@@ -58,5 +64,6 @@ def build(world):
         declaration_id=declaration.pk,
         suspension_id=suspension.pk,
         adverse_event_id=event.pk,
+        ending_id=ending.pk,
         national_protocol_id=NationalProtocolFactory().pk,
     )

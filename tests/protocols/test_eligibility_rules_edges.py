@@ -48,6 +48,7 @@ def test_the_rules_are_the_engines_codes_in_its_order():
         "date_future",
         "protocole_non_declare",
         "protocole_suspendu",
+        "protocole_termine",
         "delegue_hors_equipe",
         "delegue_non_forme",
         "delegant_hors_equipe",
