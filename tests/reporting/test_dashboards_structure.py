@@ -95,11 +95,17 @@ def test_cap_consumed_stops_at_the_cap(client, db):
     assert "100\u00a0€ sur 100\u00a0€ (100 %)" in response.content.decode()
 
 
-def test_late_report_is_flagged(client, msp):
-    report(msp.grant, state=ReportState.CHANGES_REQUESTED, due_on=D(2025, 9, 30))
+@pytest.mark.parametrize(
+    "state, late",
+    [(ReportState.DRAFT, True), (ReportState.TODO, True), (ReportState.CHANGES_REQUESTED, False)],
+)
+def test_late_report_is_flagged(client, msp, state, late):
+    """The one rule of late (BiannualReportQuerySet.overdue): not yet transmitted and past its due date; a report
+    the ARS sent back for changes was transmitted on time and is not late (docs/decisions.md)."""
+    report(msp.grant, state=state, due_on=D(2025, 9, 30))
     with at("2025-10-02"):
         html = get(client, msp.coordinator).content.decode()
-    assert "En retard" in html
+    assert ("En retard" in html) is late
 
 
 def test_period_filter_and_bad_input(client, msp):
