@@ -247,10 +247,11 @@ def test_unreadable_json_is_a_400_in_french(world, api_client_for):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_concurrent_identical_write_is_a_409_and_nothing_is_written(api_client_for):
-    """Another writer (the delegate's form takes no structure lock) inserts the same intervention between the API's
-    check and its write: the API's insert waits for it, then fails on the unique constraint; the whole batch is
-    rolled back and the client is told to send again."""
+def test_a_concurrent_identical_write_waits_and_is_counted_once(api_client_for):
+    """Another writer (the delegate's form) inserts the same intervention while the API's batch arrives: its insert
+    locks the structure (the monthly counts' trigger, funding.InterventionMonthlyCount), the batch takes the same lock
+    before its check, so it waits for the other writer to commit and then finds that row already there: the
+    intervention is written once, the batch writes only what is new."""
     world = build_world()
     api = api_client_for(world.coordinator, scope="write")
     inserted, release, result = threading.Event(), threading.Event(), {}
@@ -287,6 +288,7 @@ def test_a_concurrent_identical_write_is_a_409_and_nothing_is_written(api_client
     writer.join(20)
     client.join(20)
     response = result["response"]
-    assert (response.status_code, response.json()["code"]) == (409, "conflict")
-    assert list(Intervention.objects.values_list("episode_reference", flat=True)) == ["EP-1"]
-    assert not ImportBatch.objects.exists()
+    assert response.status_code == 201, response.json()
+    assert (response.json()["created"], response.json()["identical"]) == (1, 1)
+    assert sorted(Intervention.objects.values_list("episode_reference", flat=True)) == ["EP-1", "EP-2"]
+    assert ImportBatch.objects.count() == 1

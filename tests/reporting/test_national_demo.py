@@ -19,6 +19,7 @@ ARGUMENT_MODELS = {
     "meeting_id": "funding.CommitteeMeeting",
     "assignment_id": "funding.ReviewAssignment",
     "indicator_id": "funding.CampaignIndicator",
+    "ending_id": "protocols.ProtocolEnding",
 }
 FIXED_ARGUMENTS = {"period": "2025-H1", "region_code": "PACA", "token": "jeton-inconnu", "provider_id": "proconnect"}
 DOSSIER_TEXTS = ["1 200 patients hypertendus suivis par la MSP", "Patients atteints de BPCO sans suivi respiratoire"]
