@@ -19,6 +19,7 @@ from protocols.models import Declaration, DeclarationChannel, MemberDocument, Pr
 from protocols.selectors import declaration_diff, team_rows
 from protocols.services import declarations as services
 from protocols.services import ds as ds_services
+from protocols.services.declaration_problems import declaration_problems
 from protocols.views.common import READERS, get_protocol_for_user, protocol_page_context, render_form
 from protocols.views.ds import ds_reading_for_detail
 
@@ -70,7 +71,7 @@ def declaration_new(request, protocol_id):
             else:
                 messages.success(request, f"La version {declaration.version} de la déclaration est déposée.")
             return redirect("protocols:declaration_detail", declaration_id=declaration.pk)
-    problems = services.declaration_problems(protocol=protocol)
+    problems = declaration_problems(protocol=protocol)
     context = protocol_page_context(request.user, protocol, "declarations")
     context.update(
         form=form,

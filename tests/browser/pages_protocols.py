@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from protocols.demo.protocols import tiny_pdf
+from protocols.demo.documents import tiny_pdf
 
 SECTIONS = {
     "Objet du protocole": "Suivi de l'asthme de l'enfant par l'infirmier : contrôle, éducation, renouvellement.",

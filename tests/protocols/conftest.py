@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.models import Professional, Structure, User
 from portal.roles import Role
-from protocols.demo.protocols import tiny_pdf
+from protocols.demo.documents import tiny_pdf
 from protocols.models import DocumentKind, MemberDocument, Protocol, TeamMembership
 from protocols.services import protocols as protocol_services
 from protocols.services import teams as team_services

@@ -14,6 +14,7 @@ from protocols.services import catalogue as catalogue_services
 from protocols.services import declarations as declaration_services
 from protocols.services import protocols as protocol_services
 from protocols.services import teams as team_services
+from protocols.services.declaration_problems import declaration_problems
 from tests.portal.factories import RegionFactory, UserFactory, agent_of, professional_of
 from tests.protocols.conftest import D, join
 from tests.protocols.factories import NationalProtocolFactory
@@ -159,9 +160,7 @@ def test_professions_are_checked_against_the_version_the_next_declaration_names(
         team_services.team_invitation_accept(membership=pending, by=other_pharmacist.user, on=D(2025, 6, 5))
     blocking = [
         problem.message
-        for problem in declaration_services.declaration_problems(
-            protocol=Protocol.objects.get(pk=protocol.pk), on=D(2025, 6, 5)
-        )
+        for problem in declaration_problems(protocol=Protocol.objects.get(pk=protocol.pk), on=D(2025, 6, 5))
         if problem.blocking
     ]
     assert any("ne le prévoit pas comme délégué" in message and "version 2" in message for message in blocking)

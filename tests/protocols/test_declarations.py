@@ -14,6 +14,7 @@ from protocols.selectors import declaration_diff
 from protocols.services import declarations as services
 from protocols.services import protocols as protocol_services
 from protocols.services import teams as team_services
+from protocols.services.declaration_problems import declaration_problems
 from protocols.signals import eligibility_inputs_changed
 from tests.portal.factories import StructureFactory, coordinator_of, professional_of
 from tests.protocols.conftest import D, join, pdf_file, written_protocol
@@ -21,7 +22,7 @@ from tests.protocols.test_protocol_editor import pdf_text
 
 
 def _messages(protocol, blocking=True):
-    return [p.message for p in services.declaration_problems(protocol=protocol) if p.blocking == blocking]
+    return [p.message for p in declaration_problems(protocol=protocol) if p.blocking == blocking]
 
 
 def test_preflight_lists_what_is_missing(msp):

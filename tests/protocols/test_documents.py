@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from portal.errors import ApplicationError
 from portal.roles import Role
-from protocols.demo.protocols import tiny_pdf
+from protocols.demo.documents import tiny_pdf
 from protocols.models import DocumentKind, DocumentStatus, MemberDocument, Training
 from protocols.services import teams as services
 from tests.portal.factories import RegionFactory, StructureFactory, agent_of, coordinator_of, professional_of
